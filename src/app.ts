@@ -1,0 +1,108 @@
+// buildApp(deps): the Express app with every route and middleware, without listening (tests import this).
+import express from 'express';
+import helmet from 'helmet';
+import type { Config } from './config';
+import type { Logger } from './log';
+import type { Repositories } from './domain/ports';
+import { Privacy } from './domain/privacy';
+import { SiteCache } from './domain/cache';
+import { CommentService } from './domain/comments';
+import { ModerationService } from './domain/moderation';
+import { AccessService } from './domain/access';
+import { SiteService } from './domain/sites';
+import { requestContext, accessLog, requireJsonBody } from './http/middleware';
+import { errorHandler, notFoundHandler } from './http/problem';
+import { publicRoutes, type CachedBody } from './http/public-routes';
+import { moderationRoutes } from './http/moderation-routes';
+import { assetRoutes } from './http/assets';
+import { buildOpenApi } from './http/openapi';
+import { memoryStores, type RateLimitStoreFactory } from './http/rate-limit';
+import { cachedSites } from './domain/site-directory';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  repos: Repositories;
+  privacy: Privacy;
+  rateLimitStores?: RateLimitStoreFactory;
+}
+
+export interface Services {
+  comments: CommentService;
+  moderation: ModerationService;
+  access: AccessService;
+  sites: SiteService;
+}
+
+export function buildServices(deps: { repos: Repositories; privacy: Privacy; onSiteChanged?: (siteId: string) => void }): Services {
+  const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites) };
+  const onSiteChanged = deps.onSiteChanged ?? (() => {});
+  return {
+    comments: new CommentService({ repos, privacy: deps.privacy, onSiteChanged }),
+    moderation: new ModerationService({ repos, privacy: deps.privacy, onSiteChanged }),
+    access: new AccessService({ repos }),
+    sites: new SiteService({ repos, onSiteChanged }),
+  };
+}
+
+export function buildApp(deps: AppDeps): express.Express & { services: Services } {
+  const { config, logger } = deps;
+  const cache = new SiteCache<CachedBody>();
+  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, onSiteChanged: (id) => cache.invalidate(id) });
+  const stores = deps.rateLimitStores ?? memoryStores;
+  const app = express() as express.Express & { services: Services };
+  app.services = services;
+
+  app.disable('x-powered-by');
+  // Our own ETags are content hashes of cached answers; Express's would hash every body again.
+  app.set('etag', false);
+  app.set('trust proxy', config.trustProxy);
+
+  app.use(requestContext(logger));
+  app.use(accessLog());
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }, useDefaults: false },
+      // The widget, the API and avatars are used from other sites' pages.
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await deps.repos.ping().catch(() => false);
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable' });
+  });
+
+  let openapi: string | null = null;
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    openapi ??= JSON.stringify(buildOpenApi(config.publicUrl));
+    res.type('application/json').send(openapi);
+  });
+
+  const api = express.Router();
+  api.use(requireJsonBody);
+  api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
+  api.use(
+    publicRoutes({
+      comments: services.comments,
+      cache,
+      origins: { publicOrigin: new URL(config.publicUrl).origin },
+      rateLimitStores: stores,
+      publicUrl: config.publicUrl,
+    }),
+  );
+  api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores }));
+  app.use('/api/v1', api);
+  app.use(assetRoutes());
+
+  app.use(notFoundHandler);
+  app.use(
+    errorHandler((err, req) => {
+      req.log.error({ err }, 'request failed');
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,254 @@
+// Service: the reader's side of comments — post, list, edit, delete, count, report. No HTTP knowledge.
+import crypto from 'node:crypto';
+import type { Repositories, FeedItem } from './ports';
+import type { Comment, CommentStatus, Page, Site, ThreadItem } from './types';
+import { Privacy, sha256Hex } from './privacy';
+import { renderMarkdown } from './render';
+import { moderate } from './pipeline';
+import { holdManyLinks } from './pipeline/links';
+import { holdBlockedWords } from './pipeline/blocked-words';
+import { newCommentId, newSecret } from './ids';
+import { conflict, forbidden, invalidField, notFound, unauthorized } from './errors';
+import { charLength } from './text';
+
+export interface PostInput {
+  page: string;
+  pageUrl?: string | null;
+  pageTitle?: string | null;
+  parentId?: string | null;
+  name: string;
+  email: string;
+  website?: string | null;
+  body: string;
+  hp?: string;
+  formToken?: string;
+}
+
+export interface RequestMeta {
+  /** The client address as the HTTP layer resolved it; only its keyed hash is kept. */
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface CommentServiceDeps {
+  repos: Repositories;
+  privacy: Privacy;
+  onSiteChanged: (siteId: string) => void;
+}
+
+export interface ThreadPage {
+  site: Site;
+  page: Pick<Page, 'key' | 'title' | 'url' | 'closed'> & { commentCount: number };
+  items: ThreadItem[];
+  nextCursor: string | null;
+}
+
+const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString();
+  if (!/^c_[0-9A-Z]{26}$/.test(id)) throw invalidField('cursor', 'is not a cursor this API gave out');
+  return id;
+}
+
+/** Same body, whatever the spacing and case, counts as a duplicate. */
+const bodyHash = (body: string) => sha256Hex(body.replace(/\s+/g, ' ').trim().toLowerCase());
+
+export class CommentService {
+  constructor(private readonly deps: CommentServiceDeps) {}
+
+  async site(siteId: string): Promise<Site> {
+    const site = await this.deps.repos.sites.get(siteId);
+    if (!site) throw notFound('Site');
+    return site;
+  }
+
+  async comment(id: string): Promise<Comment | null> {
+    return this.deps.repos.comments.get(id);
+  }
+
+  async thread(
+    siteId: string,
+    q: { page: string; sort: 'oldest' | 'newest'; limit: number; cursor?: string },
+  ): Promise<ThreadPage> {
+    const site = await this.site(siteId);
+    const page = await this.deps.repos.pages.find(siteId, q.page);
+    // A page nobody has commented on yet is an empty thread, not an error: the widget asks before the first post.
+    if (!page)
+      return { site, page: { key: q.page, title: null, url: null, closed: false, commentCount: 0 }, items: [], nextCursor: null };
+    const t = await this.deps.repos.comments.thread({
+      pageId: page.id,
+      sort: q.sort,
+      afterRootId: q.cursor ? decodeCursor(q.cursor) : null,
+      limit: q.limit,
+    });
+    return {
+      site,
+      page: { key: page.key, title: page.title, url: page.url, closed: page.closed, commentCount: page.approvedCount },
+      items: t.items,
+      nextCursor: t.hasMore && t.lastRootId ? encodeCursor(t.lastRootId) : null,
+    };
+  }
+
+  async counts(siteId: string, keys: string[]): Promise<Record<string, number>> {
+    await this.site(siteId);
+    const pages = await this.deps.repos.pages.findMany(siteId, keys);
+    const counts: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
+    for (const p of pages) counts[p.key] = p.approvedCount;
+    return counts;
+  }
+
+  async feed(siteId: string, pageKey: string | null, limit = 50): Promise<{ site: Site; items: FeedItem[] }> {
+    const site = await this.site(siteId);
+    if (pageKey === null) return { site, items: await this.deps.repos.comments.recentApproved(siteId, null, limit) };
+    const page = await this.deps.repos.pages.find(siteId, pageKey);
+    return { site, items: page ? await this.deps.repos.comments.recentApproved(siteId, page.id, limit) : [] };
+  }
+
+  formToken(siteId: string, now: number): string {
+    return this.deps.privacy.signFormToken(siteId, now);
+  }
+
+  async post(
+    siteId: string,
+    input: PostInput,
+    meta: RequestMeta,
+    now: number,
+  ): Promise<{ comment: Comment; page: Page; site: Site; editToken: string; editableUntil: number }> {
+    const { repos, privacy } = this.deps;
+    const site = await this.site(siteId);
+    const { settings } = site;
+    if (charLength(input.name) > settings.limits.nameMax)
+      throw invalidField('name', `must be at most ${settings.limits.nameMax} characters`);
+    if (charLength(input.body) > settings.limits.bodyMax)
+      throw invalidField('body', `must be at most ${settings.limits.bodyMax} characters`);
+
+    const page = await repos.pages.find(siteId, input.page);
+    if (input.parentId) {
+      const parent = await repos.comments.get(input.parentId);
+      if (!parent || parent.siteId !== siteId || parent.pageId !== page?.id || parent.status !== 'approved')
+        throw notFound('Parent comment');
+    }
+    const bodyHtml = renderMarkdown(input.body);
+    if (bodyHtml === '') throw invalidField('body', 'must contain some text');
+    const emailHmac = privacy.emailHmac(siteId, input.email);
+    const ipHmac = meta.ip ? privacy.ipHmac(siteId, meta.ip) : null;
+    const hash = bodyHash(input.body);
+    const verdict = await moderate({
+      siteId,
+      settings,
+      page,
+      pageKey: input.page,
+      name: input.name,
+      emailHmac,
+      ipHmac,
+      hp: input.hp,
+      formTokenIssuedAt: privacy.verifyFormToken(siteId, input.formToken),
+      bodyHash: hash,
+      bodyHtml,
+      now,
+      comments: repos.comments,
+      bans: repos.bans,
+    });
+    const editToken = newSecret('et');
+    const { comment, page: stored } = await repos.comments.insert({
+      id: newCommentId(now),
+      siteId,
+      page: { key: input.page, url: input.pageUrl ?? null, title: input.pageTitle ?? null },
+      parentId: input.parentId ?? null,
+      status: verdict.status,
+      authorName: input.name,
+      authorWebsite: input.website ?? null,
+      avatar: privacy.avatarHash(siteId, input.email),
+      emailEnc: privacy.encryptEmail(input.email),
+      emailHmac,
+      ipHmac,
+      userAgent: meta.userAgent ? meta.userAgent.slice(0, 512) : null,
+      bodySource: input.body,
+      bodyHtml,
+      bodyHash: hash,
+      reasons: verdict.reasons,
+      editTokenHash: sha256Hex(editToken),
+      createdAt: now,
+    });
+    if (comment.status === 'approved') this.deps.onSiteChanged(siteId);
+    return { comment, page: stored, site, editToken, editableUntil: now + settings.editWindowMinutes * 60_000 };
+  }
+
+  /** The comment the edit token opens, while the edit window is open. */
+  private async authorised(id: string, editToken: string | undefined, now: number): Promise<{ comment: Comment; site: Site }> {
+    const comment = await this.deps.repos.comments.get(id);
+    if (!comment || comment.status === 'deleted') throw notFound('Comment');
+    if (!editToken || !comment.editTokenHash || !safeEqualHex(sha256Hex(editToken), comment.editTokenHash))
+      throw unauthorized('The edit token does not open this comment.');
+    const site = await this.site(comment.siteId);
+    if (now > comment.createdAt + site.settings.editWindowMinutes * 60_000)
+      throw forbidden('edit_window_closed', `Comments can be changed for ${site.settings.editWindowMinutes} minutes after posting.`);
+    return { comment, site };
+  }
+
+  async edit(id: string, editToken: string | undefined, body: string, now: number): Promise<{ comment: Comment; site: Site }> {
+    const { comment, site } = await this.authorised(id, editToken, now);
+    if (charLength(body) > site.settings.limits.bodyMax)
+      throw invalidField('body', `must be at most ${site.settings.limits.bodyMax} characters`);
+    const bodyHtml = renderMarkdown(body);
+    if (bodyHtml === '') throw invalidField('body', 'must contain some text');
+    let updated = await this.deps.repos.comments.editBody(id, { bodySource: body, bodyHtml, bodyHash: bodyHash(body), editedAt: now });
+    // An edit cannot sneak past the content checks an approved comment passed once.
+    if (updated.status === 'approved') {
+      const ctx = { settings: site.settings, bodyHtml, name: comment.authorName } as Parameters<typeof holdManyLinks>[0];
+      const held = [await holdManyLinks(ctx), await holdBlockedWords(ctx)].filter((r) => r !== null);
+      if (held.length) {
+        await this.deps.repos.comments.changeStatuses({
+          siteId: site.id,
+          ids: [id],
+          action: 'edit',
+          decide: () => ({ to: 'pending' as CommentStatus }),
+          actor: { type: 'system' },
+          reason: held.map((r) => r!.reason.detail).join(' '),
+          clearReports: false,
+          includeAuthorsPending: false,
+          now,
+        });
+        updated = (await this.deps.repos.comments.get(id))!;
+      }
+    }
+    this.deps.onSiteChanged(site.id);
+    return { comment: updated, site };
+  }
+
+  async remove(id: string, editToken: string | undefined, now: number): Promise<void> {
+    const { site } = await this.authorised(id, editToken, now);
+    await this.deps.repos.comments.deleteByAuthor(id, now);
+    this.deps.onSiteChanged(site.id);
+  }
+
+  async report(
+    id: string,
+    input: { reason: string; note?: string | null },
+    meta: RequestMeta,
+    now: number,
+  ): Promise<void> {
+    const comment = await this.deps.repos.comments.get(id);
+    if (!comment || comment.status !== 'approved') throw notFound('Comment');
+    const site = await this.site(comment.siteId);
+    // Without an address every anonymous reader would be one reporter; fall back to a random one.
+    const reporter = meta.ip ? this.deps.privacy.ipHmac(site.id, meta.ip) : crypto.randomUUID();
+    const result = await this.deps.repos.comments.addReport({
+      commentId: id,
+      reporterHmac: reporter,
+      reason: input.reason,
+      note: input.note ?? null,
+      threshold: site.settings.reportThreshold,
+      now,
+    });
+    if (result === 'duplicate') throw conflict('already_reported', 'You have already reported this comment.');
+    this.deps.onSiteChanged(site.id);
+  }
+}
+
+function safeEqualHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+}
+

@@ -1,0 +1,40 @@
+// Domain errors: a stable code, an HTTP status and a detail safe to show. What is only for logs stays in `cause`.
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+}
+
+export const badRequest = (detail: string, errors?: FieldError[]) =>
+  new AppError('invalid_request', 400, 'Invalid request', detail, errors);
+
+export const invalidField = (path: string, message: string) =>
+  new AppError('invalid_request', 400, 'Invalid request', `${path}: ${message}`, [{ path, message }]);
+
+export const unauthorized = (detail = 'A valid token is required.') =>
+  new AppError('unauthorized', 401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
+
+export const forbidden = (code: string, detail: string) => new AppError(code, 403, 'Forbidden', detail);
+
+export const notFound = (what: string) => new AppError('not_found', 404, 'Not Found', `${what} was not found.`);
+
+export const conflict = (code: string, detail: string) => new AppError(code, 409, 'Conflict', detail);
+
+export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
+  new AppError('too_many_requests', 429, 'Too Many Requests', detail, undefined, {
+    'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });

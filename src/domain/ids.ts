@@ -1,0 +1,59 @@
+// Time-ordered ids (ULID layout: 48-bit time, 80 random bits, Crockford base32), so id order is creation order.
+import crypto from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+let lastTime = -1;
+let lastRandom = new Uint8Array(10);
+
+function encodeTime(ms: number): string {
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[ms % 32] + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Uint8Array): string {
+  // 80 bits → 16 base32 characters.
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+/** Monotonic within one process: ids made in the same millisecond still sort in creation order. */
+export function ulid(now: number = Date.now()): string {
+  if (now <= lastTime) {
+    const next = new Uint8Array(lastRandom);
+    for (let i = next.length - 1; i >= 0; i--) {
+      if (next[i] < 255) {
+        next[i]++;
+        break;
+      }
+      next[i] = 0;
+    }
+    lastRandom = next;
+    now = lastTime;
+  } else {
+    lastRandom = new Uint8Array(crypto.randomBytes(10));
+    lastTime = now;
+  }
+  return encodeTime(now) + encodeRandom(lastRandom);
+}
+
+export const newCommentId = (now?: number) => `c_${ulid(now)}`;
+export const newTokenId = () => `tok_${ulid()}`;
+export const newBanId = () => `ban_${ulid()}`;
+
+/** A secret shown once: 32 random bytes, base64url, with a prefix that says what it is. */
+export const newSecret = (prefix: string) => `${prefix}_${crypto.randomBytes(32).toString('base64url')}`;

@@ -1,0 +1,143 @@
+// Repository interfaces the domain needs. The store implements them; every method is one atomic operation,
+// so an adapter for another database replaces the store without touching the domain or the HTTP layer.
+import type {
+  Actor,
+  AuditEntry,
+  Ban,
+  Comment,
+  CommentStatus,
+  NewComment,
+  Page,
+  Report,
+  Site,
+  ThreadItem,
+  Token,
+  Role,
+} from './types';
+import type { SiteSettings } from './settings';
+
+export interface SiteRepository {
+  get(id: string): Promise<Site | null>;
+  list(): Promise<Site[]>;
+  /** Fails with a conflict when the id is taken. */
+  create(site: Site): Promise<Site>;
+  update(id: string, changes: { name?: string; settings?: SiteSettings }): Promise<Site | null>;
+}
+
+export interface PageRepository {
+  find(siteId: string, key: string): Promise<Page | null>;
+  findMany(siteId: string, keys: string[]): Promise<Page[]>;
+  /** Creates the page when it has no comments yet, so a page can be closed in advance. */
+  setClosed(siteId: string, key: string, closed: boolean, now: number): Promise<Page>;
+  list(siteId: string, opts: { afterId: number | null; limit: number; q: string | null }): Promise<Page[]>;
+}
+
+export interface ThreadQuery {
+  pageId: number;
+  sort: 'oldest' | 'newest';
+  /** Id of the last top-level comment of the previous page. */
+  afterRootId: string | null;
+  limit: number;
+}
+
+export interface QueueQuery {
+  siteId: string;
+  status: CommentStatus | 'reported' | 'all';
+  pageId: number | null;
+  text: string | null;
+  emailHmac: string | null;
+  /** Newest first: ids strictly older than this. */
+  beforeId: string | null;
+  limit: number;
+}
+
+export interface FeedItem extends ThreadItem {
+  page: { key: string; title: string | null; url: string | null };
+}
+
+export interface QueueRow extends Comment {
+  page: { key: string; title: string | null; url: string | null; closed: boolean };
+  parent: { id: string; authorName: string; bodySource: string } | null;
+  reports: Report[];
+}
+
+/** Decides a comment's next status for a moderation action; runs inside the store's transaction. */
+export type StatusDecision = (c: { status: CommentStatus; statusBeforeDelete: CommentStatus | null }) =>
+  | { to: CommentStatus }
+  | { error: { code: string; status: number; detail: string } };
+
+export interface StatusChangeRequest {
+  siteId: string;
+  ids: string[];
+  action: string;
+  decide: StatusDecision;
+  actor: Actor;
+  reason: string | null;
+  /** Approving also resolves the comment's open reports. */
+  clearReports: boolean;
+  /** Also apply to other pending comments by the same authors (same e-mail and name) on the site. */
+  includeAuthorsPending: boolean;
+  now: number;
+}
+
+export type StatusChangeResult =
+  | { id: string; ok: true; from: CommentStatus; to: CommentStatus }
+  | { id: string; ok: false; error: { code: string; status: number; detail: string } };
+
+export interface CommentRepository {
+  /** Upserts the page, inserts the comment and its audit row. */
+  insert(c: NewComment): Promise<{ comment: Comment; page: Page }>;
+  get(id: string): Promise<Comment | null>;
+  thread(q: ThreadQuery): Promise<{ items: ThreadItem[]; lastRootId: string | null; hasMore: boolean }>;
+  editBody(id: string, edit: { bodySource: string; bodyHtml: string; bodyHash: string; editedAt: number }): Promise<Comment>;
+  deleteByAuthor(id: string, now: number): Promise<void>;
+  lastPostAtByIp(siteId: string, ipHmac: string): Promise<number | null>;
+  hasDuplicate(siteId: string, pageKey: string, emailHmac: string, bodyHash: string): Promise<boolean>;
+  isTrustedAuthor(siteId: string, emailHmac: string, name: string): Promise<boolean>;
+  /** One report per reader per comment; at the threshold an approved comment goes back to pending. */
+  addReport(r: {
+    commentId: string;
+    reporterHmac: string;
+    reason: string;
+    note: string | null;
+    threshold: number;
+    now: number;
+  }): Promise<'added' | 'duplicate'>;
+  /** Newest approved comments of a site, or of one page, for feeds. */
+  recentApproved(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]>;
+  queue(q: QueueQuery): Promise<{ items: QueueRow[]; hasMore: boolean }>;
+  statusCounts(siteId: string): Promise<Record<CommentStatus | 'reported', number>>;
+  changeStatuses(req: StatusChangeRequest): Promise<StatusChangeResult[]>;
+}
+
+export interface AuditRepository {
+  list(siteId: string, opts: { beforeId: number | null; commentId: string | null; limit: number }): Promise<AuditEntry[]>;
+}
+
+export interface TokenRepository {
+  create(t: Token & { hash: string }): Promise<Token>;
+  /** The live token with this hash, its last-used time refreshed; null when unknown or revoked. */
+  authenticate(hash: string, now: number): Promise<Token | null>;
+  get(id: string): Promise<Token | null>;
+  list(filter: { siteId: string | null; role?: Role }): Promise<Token[]>;
+  revoke(id: string, now: number): Promise<boolean>;
+}
+
+export interface BanRepository {
+  create(bans: Ban[]): Promise<Ban[]>;
+  list(siteId: string): Promise<Ban[]>;
+  remove(siteId: string, id: string): Promise<boolean>;
+  findActive(siteId: string, valueHmacs: string[], now: number): Promise<Ban | null>;
+}
+
+export interface Repositories {
+  sites: SiteRepository;
+  pages: PageRepository;
+  comments: CommentRepository;
+  audit: AuditRepository;
+  tokens: TokenRepository;
+  bans: BanRepository;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

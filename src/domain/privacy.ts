@@ -1,0 +1,74 @@
+// Privacy: e-mail encryption, keyed hashes for matching, token hashing. Keys are derived from SECRET_KEY.
+import crypto from 'node:crypto';
+
+export interface Keys {
+  encryption: Buffer;
+  hmac: Buffer;
+  formToken: Buffer;
+}
+
+export function deriveKeys(secretKeyBase64: string): Keys {
+  const ikm = Buffer.from(secretKeyBase64, 'base64');
+  const derive = (info: string) => Buffer.from(crypto.hkdfSync('sha256', ikm, Buffer.alloc(0), info, 32));
+  return { encryption: derive('marginalia email aes-256-gcm'), hmac: derive('marginalia hmac'), formToken: derive('marginalia form token') };
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export class Privacy {
+  constructor(private readonly keys: Keys) {}
+
+  encryptEmail(email: string): Buffer {
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.keys.encryption, iv);
+    const body = Buffer.concat([cipher.update(email, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  decryptEmail(blob: Buffer): string {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', this.keys.encryption, blob.subarray(0, 12));
+    decipher.setAuthTag(blob.subarray(12, 28));
+    return Buffer.concat([decipher.update(blob.subarray(28)), decipher.final()]).toString('utf8');
+  }
+
+  /** Keyed per site, so the same person cannot be linked across sites from what one site stores. */
+  private siteHmac(kind: string, siteId: string, value: string): string {
+    return crypto.createHmac('sha256', this.keys.hmac).update(`${kind}\0${siteId}\0${value}`).digest('hex');
+  }
+
+  emailHmac(siteId: string, email: string): string {
+    return this.siteHmac('email', siteId, normaliseEmail(email));
+  }
+
+  ipHmac(siteId: string, ip: string): string {
+    return this.siteHmac('ip', siteId, ip);
+  }
+
+  /** Avatar key: 20 hex characters, unrelated to any public hash of the e-mail. */
+  avatarHash(siteId: string, email: string): string {
+    return this.siteHmac('avatar', siteId, normaliseEmail(email)).slice(0, 20);
+  }
+
+  signFormToken(siteId: string, issuedAt: number): string {
+    const payload = `${siteId}.${issuedAt}`;
+    const mac = crypto.createHmac('sha256', this.keys.formToken).update(payload).digest('base64url');
+    return `${issuedAt.toString(36)}.${mac}`;
+  }
+
+  /** The time the token was issued for this site, or null when it is missing or forged. */
+  verifyFormToken(siteId: string, token: string | undefined): number | null {
+    if (!token) return null;
+    const [t, mac] = token.split('.');
+    const issuedAt = parseInt(t ?? '', 36);
+    if (!Number.isSafeInteger(issuedAt) || !mac) return null;
+    const expected = crypto.createHmac('sha256', this.keys.formToken).update(`${siteId}.${issuedAt}`).digest();
+    const given = Buffer.from(mac, 'base64url');
+    return given.length === expected.length && crypto.timingSafeEqual(given, expected) ? issuedAt : null;
+  }
+}
+
+export function sha256Hex(value: string): string {
+  return crypto.createHash('sha256').update(value).digest('hex');
+}

@@ -1,0 +1,45 @@
+// Markdown → safe HTML, once at write time. markdown-it with raw HTML off, then a strict sanitize-html allow-list.
+import MarkdownIt from 'markdown-it';
+import sanitizeHtml from 'sanitize-html';
+
+const md = new MarkdownIt('commonmark', { html: false, linkify: true, breaks: true });
+// A comment is prose: no headings, rules, tables or images (an image would be a request to a third party).
+md.enable(['linkify', 'strikethrough']).disable(['heading', 'lheading', 'hr', 'image', 'html_block', 'html_inline']);
+
+const ALLOWED_TAGS = ['p', 'br', 'em', 'strong', 's', 'del', 'a', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li'];
+
+const SANITIZE: sanitizeHtml.IOptions = {
+  allowedTags: ALLOWED_TAGS,
+  allowedAttributes: { a: ['href', 'rel'], ol: ['start'] },
+  allowedSchemes: ['http', 'https', 'mailto'],
+  allowedSchemesAppliedToAttributes: ['href'],
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'escape',
+  transformTags: {
+    a: (tagName, attribs) => ({
+      tagName,
+      attribs: { ...(attribs.href ? { href: attribs.href } : {}), rel: 'nofollow ugc noopener noreferrer' },
+    }),
+  },
+};
+
+export function renderMarkdown(source: string): string {
+  return sanitizeHtml(md.render(source), SANITIZE).trim();
+}
+
+/** Links a reader will see, counted on the rendered html so Markdown, autolinks and bare URLs all count. */
+export function countLinks(html: string): number {
+  return (html.match(/<a\s/g) ?? []).length;
+}
+
+/** Plain text of a comment for excerpts and feeds' summaries. */
+export function toPlainText(html: string): string {
+  return sanitizeHtml(html, { allowedTags: [], allowedAttributes: {} })
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

@@ -1,0 +1,23 @@
+// Text rules shared by every field a reader sends: NFC, no control characters but newline and tab.
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029]/u;
+
+export function hasControlCharacters(s: string): boolean {
+  return CONTROL.test(s);
+}
+
+/** NFC-normalises and turns CRLF into LF, as textareas differ in what they send. */
+export function normaliseText(s: string): string {
+  return s.replace(/\r\n/g, '\n').normalize('NFC');
+}
+
+/** Case- and accent-insensitive form for matching words. */
+export function foldForMatching(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+}
+
+/** Length in user-visible code points, so an emoji is not counted as two. */
+export function charLength(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}

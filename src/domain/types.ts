@@ -1,0 +1,138 @@
+// Domain types shared by services and the store. Times are epoch milliseconds.
+import type { SiteSettings } from './settings';
+
+export const commentStatuses = ['pending', 'approved', 'rejected', 'spam', 'deleted'] as const;
+export type CommentStatus = (typeof commentStatuses)[number];
+
+/** Why the pipeline (or a person) decided what it did; shown to moderators. */
+export interface Reason {
+  code: string;
+  detail: string;
+}
+
+export interface Site {
+  id: string;
+  name: string;
+  settings: SiteSettings;
+  createdAt: number;
+}
+
+export interface Page {
+  id: number;
+  siteId: string;
+  key: string;
+  url: string | null;
+  title: string | null;
+  closed: boolean;
+  approvedCount: number;
+  pendingCount: number;
+  createdAt: number;
+}
+
+export interface Comment {
+  id: string;
+  siteId: string;
+  pageId: number;
+  parentId: string | null;
+  depth: number;
+  status: CommentStatus;
+  authorName: string;
+  authorWebsite: string | null;
+  avatar: string;
+  emailEnc: Buffer;
+  emailHmac: string;
+  ipHmac: string | null;
+  userAgent: string | null;
+  bodySource: string;
+  bodyHtml: string;
+  reasons: Reason[];
+  reportCount: number;
+  editTokenHash: string | null;
+  createdAt: number;
+  editedAt: number | null;
+}
+
+/** A comment as the public thread shows it: placeholders keep their place but lose author and body. */
+export interface ThreadItem {
+  id: string;
+  parentId: string | null;
+  depth: number;
+  status: CommentStatus;
+  authorName: string;
+  authorWebsite: string | null;
+  avatar: string;
+  bodyHtml: string;
+  createdAt: number;
+  editedAt: number | null;
+}
+
+export interface NewComment {
+  id: string;
+  siteId: string;
+  page: { key: string; url: string | null; title: string | null };
+  parentId: string | null;
+  status: CommentStatus;
+  authorName: string;
+  authorWebsite: string | null;
+  avatar: string;
+  emailEnc: Buffer;
+  emailHmac: string;
+  ipHmac: string | null;
+  userAgent: string | null;
+  bodySource: string;
+  bodyHtml: string;
+  bodyHash: string;
+  reasons: Reason[];
+  editTokenHash: string;
+  createdAt: number;
+}
+
+export type Actor = { type: 'system' } | { type: 'author' } | { type: 'token'; id: string };
+
+export interface AuditEntry {
+  id: number;
+  siteId: string;
+  commentId: string;
+  actor: Actor;
+  actorLabel: string | null;
+  action: string;
+  from: CommentStatus | null;
+  to: CommentStatus;
+  reason: string | null;
+  createdAt: number;
+}
+
+export type Role = 'owner' | 'moderator';
+
+export interface Token {
+  id: string;
+  role: Role;
+  /** null: every site. */
+  siteId: string | null;
+  label: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export type BanKind = 'email' | 'ip';
+
+export interface Ban {
+  id: string;
+  siteId: string;
+  kind: BanKind;
+  valueHmac: string;
+  /** Encrypted e-mail for e-mail bans so moderators can read what they banned; null for IP bans. */
+  emailEnc: Buffer | null;
+  reason: string | null;
+  commentId: string | null;
+  expiresAt: number | null;
+  createdAt: number;
+  createdBy: string | null;
+}
+
+export interface Report {
+  reason: string;
+  note: string | null;
+  createdAt: number;
+}

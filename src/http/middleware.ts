@@ -1,0 +1,44 @@
+// HTTP: request id, access log, content-type guard, request context.
+import crypto from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../log';
+import { AppError } from '../domain/errors';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    log: Logger;
+  }
+}
+
+const SAFE_ID = /^[\w.-]{1,64}$/;
+
+export function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    req.id = given && SAFE_ID.test(given) ? given : crypto.randomUUID();
+    req.log = logger.child({ reqId: req.id });
+    res.setHeader('X-Request-Id', req.id);
+    next();
+  };
+}
+
+/** One line per request: method, path without its query (queries can carry e-mails), status, time. No IP. */
+export function accessLog(): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      req.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  };
+}
+
+/** A body that is not JSON is refused with 415 rather than silently ignored. */
+export const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is(['application/json', 'application/*+json']))
+    return next(new AppError('unsupported_media_type', 415, 'Unsupported Media Type', 'Send the body as application/json.'));
+  next();
+};

@@ -1,0 +1,144 @@
+// Controller: the moderator API (bearer tokens). Parse, call one service method, shape the answer.
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { AccessService } from '../domain/access';
+import type { ModerationService } from '../domain/moderation';
+import type { SiteService } from '../domain/sites';
+import type { Site, Token } from '../domain/types';
+import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
+import { toAudit, toBan, toModerated, toPage, toToken } from './present';
+import {
+  actionBody,
+  banBody,
+  logQuery,
+  pageCloseBody,
+  pagesQuery,
+  queueQuery,
+  settingsPatchBody,
+  tokenCreateBody,
+} from './schemas';
+
+export interface ModerationRouteDeps {
+  access: AccessService;
+  moderation: ModerationService;
+  sites: SiteService;
+  rateLimitStores: RateLimitStoreFactory;
+}
+
+const tokenOf = (res: Response) => res.locals.token as Token;
+const siteOf = (res: Response) => res.locals.site as Site;
+
+export function moderationRoutes(deps: ModerationRouteDeps): Router {
+  const { access, moderation, sites } = deps;
+  const router = Router();
+
+  const authenticate: RequestHandler = async (req, res, next) => {
+    const h = req.get('authorization');
+    const token = await access.authenticate(h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined, Date.now());
+    res.locals.token = token;
+    next();
+  };
+
+  const forSite = (need: 'moderator' | 'owner'): RequestHandler => async (req, res, next) => {
+    const site = await access.authorise(tokenOf(res), String(req.params.site), need);
+    res.locals.site = site;
+    res.locals.siteId = site.id;
+    res.locals.settings = site.settings;
+    next();
+  };
+
+  const limiter = siteLimiter({
+    name: 'moderation',
+    windowMs: 60_000,
+    limit: (l) => l.moderationPerMinute,
+    key: (_req: Request, res: Response) => tokenOf(res).id,
+    stores: deps.rateLimitStores,
+  });
+  const mod = [authenticate, forSite('moderator'), limiter];
+  const owner = [authenticate, forSite('owner'), limiter];
+
+  router.get('/me', authenticate, async (_req, res) => {
+    const token = tokenOf(res);
+    const list = await access.sitesFor(token);
+    res.json({
+      token: { id: token.id, role: token.role, site: token.siteId, label: token.label },
+      sites: list.map((s) => ({ id: s.id, name: s.name })),
+    });
+  });
+
+  router.get('/sites/:site/moderation/comments', ...mod, async (req, res) => {
+    const q = queueQuery.parse(req.query);
+    const r = await moderation.queue(siteOf(res), q);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ items: r.items.map(toModerated), nextCursor: r.nextCursor, counts: r.counts });
+  });
+
+  router.post('/sites/:site/moderation/actions', ...mod, async (req, res) => {
+    const input = actionBody.parse(req.body ?? {});
+    res.json({ results: await moderation.act(siteOf(res), tokenOf(res), input, Date.now()) });
+  });
+
+  router.get('/sites/:site/moderation/pages', ...mod, async (req, res) => {
+    const q = pagesQuery.parse(req.query);
+    const r = await moderation.pages(siteOf(res), q);
+    res.json({ items: r.items.map(toPage), nextCursor: r.nextCursor });
+  });
+
+  router.patch('/sites/:site/moderation/pages', ...mod, async (req, res) => {
+    const input = pageCloseBody.parse(req.body ?? {});
+    const page = await moderation.setPageClosed(siteOf(res), input.page, input.closed, Date.now());
+    res.json({ page: toPage(page) });
+  });
+
+  router.get('/sites/:site/moderation/bans', ...mod, async (_req, res) => {
+    res.json({ items: (await moderation.bans(siteOf(res))).map(toBan) });
+  });
+
+  router.post('/sites/:site/moderation/bans', ...mod, async (req, res) => {
+    const input = banBody.parse(req.body ?? {});
+    const bans = await moderation.ban(
+      siteOf(res),
+      tokenOf(res),
+      { ...input, expiresAt: input.expiresAt ? Date.parse(input.expiresAt) : null },
+      Date.now(),
+    );
+    res.status(201).json({ bans: bans.map(toBan) });
+  });
+
+  router.delete('/sites/:site/moderation/bans/:id', ...mod, async (req, res) => {
+    await moderation.unban(siteOf(res), String(req.params.id));
+    res.status(204).end();
+  });
+
+  router.get('/sites/:site/moderation/log', ...mod, async (req, res) => {
+    const q = logQuery.parse(req.query);
+    const r = await moderation.log(siteOf(res), q);
+    res.json({ items: r.items.map(toAudit), nextCursor: r.nextCursor });
+  });
+
+  router.get('/sites/:site/settings', ...owner, async (_req, res) => {
+    res.json({ settings: siteOf(res).settings });
+  });
+
+  router.patch('/sites/:site/settings', ...owner, async (req, res) => {
+    const patch = settingsPatchBody.parse(req.body ?? {});
+    const site = await sites.update(siteOf(res).id, { settings: patch });
+    res.json({ settings: site.settings });
+  });
+
+  router.get('/tokens', authenticate, async (_req, res) => {
+    res.json({ items: (await access.listTokensAs(tokenOf(res))).map(toToken) });
+  });
+
+  router.post('/tokens', authenticate, async (req, res) => {
+    const input = tokenCreateBody.parse(req.body ?? {});
+    const r = await access.createTokenAs(tokenOf(res), { role: input.role, siteId: input.site, label: input.label }, Date.now());
+    res.status(201).json({ token: r.secret, item: toToken(r.token) });
+  });
+
+  router.delete('/tokens/:id', authenticate, async (req, res) => {
+    await access.revokeTokenAs(tokenOf(res), String(req.params.id), Date.now());
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,52 @@
+// HTTP: which browser origins may call a site's public API — CORS answers and the write guard.
+import type { Request, RequestHandler, Response } from 'express';
+import type { Site } from '../domain/types';
+import { forbidden } from '../domain/errors';
+
+export interface OriginPolicy {
+  /** The service's configured public origin. */
+  publicOrigin: string;
+}
+
+/** Site `demo` also accepts the service's own origin, whatever host and port it is reached on. */
+export function isAllowedOrigin(site: Site, origin: string, req: Request, policy: OriginPolicy): boolean {
+  if (site.settings.origins.includes(origin)) return true;
+  if (site.id !== 'demo') return false;
+  return origin === policy.publicOrigin || origin === `${req.protocol}://${req.get('host')}`;
+}
+
+export function siteOf(res: Response): Site {
+  return res.locals.site as Site;
+}
+
+/** Sets CORS headers for an allowed Origin; answers preflights. Expects res.locals.site. */
+export function cors(policy: OriginPolicy, methods: string): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    res.vary('Origin');
+    if (origin && isAllowedOrigin(siteOf(res), origin, req, policy)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', 'ETag, Retry-After, RateLimit, RateLimit-Policy, X-Request-Id');
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', methods);
+        res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization, If-None-Match');
+        res.setHeader('Access-Control-Max-Age', '600');
+      }
+    }
+    if (req.method === 'OPTIONS') {
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
+/** Writes from browsers must come from one of the site's origins. */
+export function requireAllowedOrigin(policy: OriginPolicy): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    if (!origin || !isAllowedOrigin(siteOf(res), origin, req, policy))
+      return next(forbidden('origin_not_allowed', 'This origin may not post to this site.'));
+    next();
+  };
+}

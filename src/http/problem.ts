@@ -1,0 +1,82 @@
+// HTTP: every error becomes RFC 9457 application/problem+json. Stacks and SQL stay in the log.
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { ZodError } from 'zod';
+import { AppError, type FieldError } from '../domain/errors';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+export function sendProblem(res: Response, p: Problem, headers: Record<string, string> = {}): void {
+  res.status(p.status).set(headers).type('application/problem+json').send(JSON.stringify(p));
+}
+
+// Problem types are URNs: stable identifiers, no page to fetch.
+const TYPE_BASE = 'urn:marginalia:problem:';
+
+export function fromZod(err: ZodError, where?: string): Problem {
+  const errors = err.issues.flatMap((i) => {
+    const at = i.path.map(String).join('.');
+    // A field the API does not accept is named as the field itself.
+    if (i.code === 'unrecognized_keys')
+      return i.keys.map((k) => ({ path: at ? `${at}.${k}` : k, message: 'is not an accepted field' }));
+    return [{ path: at || (where ?? 'body'), message: i.message }];
+  });
+  const fields = [...new Set(errors.map((e) => e.path))];
+  return {
+    type: TYPE_BASE + 'invalid-request',
+    title: 'Invalid request',
+    status: 400,
+    detail: `Invalid ${fields.length === 1 ? 'field' : 'fields'}: ${fields.join(', ')}.`,
+    errors,
+  };
+}
+
+/** Errors body-parser raises, by its `type`. */
+const PARSER_ERRORS: Record<string, Omit<Problem, 'type'> & { slug: string }> = {
+  'entity.parse.failed': { slug: 'malformed-json', title: 'Malformed JSON', status: 400, detail: 'The request body is not valid JSON.' },
+  'entity.too.large': { slug: 'too-large', title: 'Payload Too Large', status: 413, detail: 'The request body is larger than 64 KiB.' },
+  'charset.unsupported': { slug: 'unsupported-charset', title: 'Unsupported Media Type', status: 415, detail: 'Send the body as UTF-8 JSON.' },
+  'encoding.unsupported': { slug: 'unsupported-encoding', title: 'Unsupported Media Type', status: 415, detail: 'This content encoding is not accepted.' },
+};
+
+export const notFoundHandler: RequestHandler = (_req, res) => {
+  sendProblem(res, { type: TYPE_BASE + 'not-found', title: 'Not Found', status: 404, detail: 'No such route.' });
+};
+
+export function errorHandler(log: (err: unknown, req: Parameters<ErrorRequestHandler>[1]) => void): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (res.headersSent) {
+      log(err, req);
+      return;
+    }
+    if (err instanceof ZodError) return sendProblem(res, fromZod(err));
+    if (err instanceof AppError)
+      return sendProblem(
+        res,
+        {
+          type: TYPE_BASE + err.code.replace(/_/g, '-'),
+          title: err.title,
+          status: err.status,
+          detail: err.detail,
+          ...(err.errors ? { errors: err.errors } : {}),
+        },
+        err.headers,
+      );
+    const parser = typeof err?.type === 'string' ? PARSER_ERRORS[err.type] : undefined;
+    if (parser) {
+      const { slug, ...p } = parser;
+      return sendProblem(res, { type: TYPE_BASE + slug, ...p });
+    }
+    if (typeof err?.code === 'string' && err.code.startsWith('SQLITE_CONSTRAINT')) {
+      log(err, req);
+      return sendProblem(res, { type: TYPE_BASE + 'conflict', title: 'Conflict', status: 409, detail: 'The request conflicts with stored data.' });
+    }
+    log(err, req);
+    sendProblem(res, { type: TYPE_BASE + 'internal', title: 'Internal Server Error', status: 500, detail: 'Something went wrong on our side; it has been logged.' });
+  };
+}

@@ -1,0 +1,183 @@
+// Controller: the reader-facing API. Parse the request into clean domain parameters; the request object goes no further.
+import crypto from 'node:crypto';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { CommentService } from '../domain/comments';
+import { SiteCache } from '../domain/cache';
+import { identiconSvg } from '../domain/identicon';
+import { notFound } from '../domain/errors';
+import { cors, requireAllowedOrigin, siteOf, type OriginPolicy } from './origins';
+import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
+import { avatarUrl, toOwnComment, toPublic } from './present';
+import { atomFeed } from './feed';
+import {
+  commentIdSchema,
+  countsQuery,
+  editCommentBody,
+  feedQuery,
+  listQuery,
+  postCommentBody,
+  reportBody,
+  siteParam,
+} from './schemas';
+
+export interface PublicRouteDeps {
+  comments: CommentService;
+  cache: SiteCache<CachedBody>;
+  origins: OriginPolicy;
+  rateLimitStores: RateLimitStoreFactory;
+  publicUrl: string;
+}
+
+export interface CachedBody {
+  body: string;
+  etag: string;
+}
+
+const MINUTE = 60_000;
+
+function bearer(req: Request): string | undefined {
+  const h = req.get('authorization');
+  return h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+}
+
+function meta(req: Request) {
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
+}
+
+/** Serves a cached, already-serialised answer, honouring If-None-Match. */
+function sendCached(req: Request, res: Response, entry: CachedBody, cacheControl: string): void {
+  res.setHeader('ETag', entry.etag);
+  res.setHeader('Cache-Control', cacheControl);
+  if (req.get('if-none-match') === entry.etag) {
+    res.status(304).end();
+    return;
+  }
+  res.type('application/json').send(entry.body);
+}
+
+function cachedJson(body: unknown): CachedBody {
+  const json = JSON.stringify(body);
+  return { body: json, etag: `"${crypto.createHash('sha1').update(json).digest('base64url')}"` };
+}
+
+export function publicRoutes(deps: PublicRouteDeps): Router {
+  const { comments, cache } = deps;
+  const router = Router();
+
+  const loadSite: RequestHandler = async (req, res, next) => {
+    const id = siteParam.safeParse(req.params.site);
+    if (!id.success) throw notFound('Site');
+    const site = await comments.site(id.data);
+    res.locals.site = site;
+    res.locals.siteId = site.id;
+    res.locals.settings = site.settings;
+    next();
+  };
+
+  const loadCommentSite: RequestHandler = async (req, res, next) => {
+    const id = commentIdSchema.safeParse(req.params.id);
+    const comment = id.success ? await comments.comment(id.data) : null;
+    if (!comment) throw notFound('Comment');
+    const site = await comments.site(comment.siteId);
+    res.locals.site = site;
+    res.locals.siteId = site.id;
+    res.locals.settings = site.settings;
+    next();
+  };
+
+  const limit = (name: string, windowMs: number, pick: Parameters<typeof siteLimiter>[0]['limit']) =>
+    siteLimiter({ name, windowMs, limit: pick, stores: deps.rateLimitStores });
+  const reads = limit('reads', MINUTE, (l) => l.readsPerMinute);
+  const posts = limit('posts', MINUTE, (l) => l.postsPerMinute);
+  const reports = limit('reports', 60 * MINUTE, (l) => l.reportsPerHour);
+  const writeOrigin = requireAllowedOrigin(deps.origins);
+  const siteCors = cors(deps.origins, 'GET, POST, OPTIONS');
+  const commentCors = cors(deps.origins, 'PATCH, DELETE, POST, OPTIONS');
+
+  router.use('/sites/:site', loadSite, siteCors);
+  router.use('/comments/:id', loadCommentSite, commentCors);
+
+  router.get('/sites/:site/comments', reads, async (req, res) => {
+    const q = listQuery.parse(req.query);
+    const site = siteOf(res);
+    const key = `list\0${q.page}\0${q.sort}\0${q.limit}\0${q.cursor ?? ''}`;
+    let entry = cache.get(site.id, key);
+    if (!entry) {
+      const t = await comments.thread(site.id, q);
+      const maxDepth = t.site.settings.maxDepth;
+      entry = cachedJson({
+        comments: t.items.map((c) => toPublic(c, maxDepth)),
+        nextCursor: t.nextCursor,
+        page: t.page,
+        maxDepth,
+      });
+      cache.set(site.id, key, entry);
+    }
+    sendCached(req, res, entry, 'public, max-age=10');
+  });
+
+  router.post('/sites/:site/comments', writeOrigin, posts, async (req, res) => {
+    const input = postCommentBody.parse(req.body ?? {});
+    const r = await comments.post(siteOf(res).id, input, meta(req), Date.now());
+    res.status(201).json({
+      comment: toOwnComment(r.comment, r.site.settings.maxDepth),
+      status: r.comment.status === 'approved' ? 'approved' : 'pending',
+      editToken: r.editToken,
+      editableUntil: new Date(r.editableUntil).toISOString(),
+    });
+  });
+
+  router.post('/sites/:site/form-token', writeOrigin, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ formToken: comments.formToken(siteOf(res).id, Date.now()) });
+  });
+
+  router.get('/sites/:site/counts', reads, async (req, res) => {
+    const { page } = countsQuery.parse(req.query);
+    const site = siteOf(res);
+    const key = `counts\0${page.join('\0')}`;
+    let entry = cache.get(site.id, key);
+    if (!entry) {
+      entry = cachedJson({ counts: await comments.counts(site.id, page) });
+      cache.set(site.id, key, entry);
+    }
+    sendCached(req, res, entry, 'public, max-age=10');
+  });
+
+  router.get('/sites/:site/feed.atom', reads, async (req, res) => {
+    const { page } = feedQuery.parse(req.query);
+    const f = await comments.feed(siteOf(res).id, page ?? null);
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    res.type('application/atom+xml').send(atomFeed({ site: f.site, pageKey: page ?? null, items: f.items, baseUrl: deps.publicUrl }));
+  });
+
+  router.patch('/comments/:id', writeOrigin, async (req, res) => {
+    const { body } = editCommentBody.parse(req.body ?? {});
+    const r = await comments.edit(req.params.id as string, bearer(req), body, Date.now());
+    res.json({ comment: toOwnComment(r.comment, r.site.settings.maxDepth) });
+  });
+
+  router.delete('/comments/:id', writeOrigin, async (req, res) => {
+    await comments.remove(req.params.id as string, bearer(req), Date.now());
+    res.status(204).end();
+  });
+
+  router.post('/comments/:id/reports', writeOrigin, reports, async (req, res) => {
+    const input = reportBody.parse(req.body ?? {});
+    await comments.report(req.params.id as string, input, meta(req), Date.now());
+    res.status(202).json({ status: 'received' });
+  });
+
+  router.get('/avatars/:file', (req, res) => {
+    const m = /^([0-9a-f]{20})\.svg$/.exec(req.params.file);
+    if (!m) throw notFound('Avatar');
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.type('image/svg+xml').send(identiconSvg(m[1]));
+  });
+
+  return router;
+}
+
+export { avatarUrl };

@@ -1,0 +1,270 @@
+// HTTP: the zod schemas that validate requests, type responses and generate the OpenAPI document.
+import { z } from 'zod';
+import { charLength, hasControlCharacters, normaliseText } from '../domain/text';
+import { commentStatuses } from '../domain/types';
+import { moderationActions } from '../domain/moderation';
+import { siteSettingsPatchSchema, siteSettingsSchema } from '../domain/settings';
+
+/** NFC, trimmed, no control characters (newline and tab only where the field is multi-line), length in characters. */
+export function textField(min: number, max: number, multiline = false) {
+  return z
+    .string({ error: 'must be a string' })
+    .transform((s) => normaliseText(s).trim())
+    .superRefine((s, ctx) => {
+      if (hasControlCharacters(s) || (!multiline && /[\n\t]/.test(s)))
+        ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+      else if (charLength(s) < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'is required' : `must be at least ${min} characters` });
+      else if (charLength(s) > max) ctx.addIssue({ code: 'custom', message: `must be at most ${max} characters` });
+    })
+    .meta({ minLength: min, maxLength: max });
+}
+
+const httpUrl = (max: number) =>
+  z
+    .string({ error: 'must be a string' })
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, 'must be an http(s) URL');
+
+const optionalUrl = (max: number) =>
+  z.preprocess((v) => (v === '' ? null : v), httpUrl(max).nullable().optional());
+
+export const commentIdSchema = z.string().regex(/^c_[0-9A-Z]{26}$/, 'is not a comment id');
+export const siteParam = z.string().regex(/^[a-z0-9-]{2,40}$/, 'is not a site id');
+
+export const postCommentBody = z
+  .object({
+    page: textField(1, 512),
+    pageUrl: optionalUrl(2048),
+    pageTitle: z.preprocess((v) => (v === '' ? undefined : v), textField(1, 300).optional()),
+    parentId: commentIdSchema.nullable().optional(),
+    name: textField(1, 100),
+    email: z
+      .string({ error: 'is required' })
+      .trim()
+      .max(254, 'must be at most 254 characters')
+      .pipe(z.email({ error: 'must be a valid e-mail address' })),
+    website: optionalUrl(2048),
+    body: textField(1, 10_000, true),
+    hp: z.string().max(1000).optional(),
+    formToken: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const editCommentBody = z.object({ body: textField(1, 10_000, true) }).strict();
+
+export const reportBody = z
+  .object({
+    reason: z.enum(['spam', 'abuse', 'off-topic', 'other'], { error: 'must be one of spam, abuse, off-topic, other' }),
+    note: z.preprocess((v) => (v === '' ? undefined : v), textField(1, 500, true).optional()),
+  })
+  .strict();
+
+export const listQuery = z.object({
+  page: textField(1, 512),
+  sort: z.enum(['oldest', 'newest']).default('oldest'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const countsQuery = z.object({
+  page: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .pipe(z.array(textField(1, 512)).min(1, 'give at least one page').max(100, 'at most 100 pages')),
+});
+
+export const feedQuery = z.object({ page: textField(1, 512).optional() });
+
+// Responses.
+export const publicCommentSchema = z
+  .object({
+    id: z.string(),
+    parentId: z.string().nullable(),
+    depth: z.number().int(),
+    author: z.object({ name: z.string(), website: z.string().nullable(), avatar: z.string() }).nullable(),
+    html: z.string().nullable(),
+    createdAt: z.string(),
+    editedAt: z.string().nullable(),
+    deleted: z.boolean(),
+  })
+  .meta({ id: 'PublicComment' });
+export type PublicComment = z.infer<typeof publicCommentSchema>;
+
+export const pageInfoSchema = z.object({
+  key: z.string(),
+  title: z.string().nullable(),
+  url: z.string().nullable(),
+  closed: z.boolean(),
+  commentCount: z.number().int(),
+});
+
+export const listResponse = z.object({
+  comments: z.array(publicCommentSchema),
+  nextCursor: z.string().nullable(),
+  page: pageInfoSchema,
+  maxDepth: z.number().int(),
+});
+
+export const postResponse = z.object({
+  comment: publicCommentSchema,
+  status: z.enum(['approved', 'pending']),
+  editToken: z.string(),
+  editableUntil: z.string(),
+});
+
+export const editResponse = z.object({ comment: publicCommentSchema });
+export const countsResponse = z.object({ counts: z.record(z.string(), z.number().int()) });
+export const formTokenResponse = z.object({ formToken: z.string() });
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+
+// Moderation.
+export const queueQuery = z.object({
+  status: z.enum([...commentStatuses, 'reported', 'all']).default('pending'),
+  page: textField(1, 512).optional(),
+  q: z.string().max(200).optional(),
+  email: z.string().trim().max(254).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const actionBody = z
+  .object({
+    action: z.enum(moderationActions),
+    ids: z.array(commentIdSchema).min(1, 'give at least one id').max(200, 'at most 200 ids'),
+    reason: textField(1, 500, true).optional(),
+    trustAuthor: z.boolean().optional(),
+  })
+  .strict();
+
+export const pageCloseBody = z.object({ page: textField(1, 512), closed: z.boolean() }).strict();
+export const pagesQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  q: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const banBody = z
+  .object({
+    email: z.string().trim().max(254).pipe(z.email({ error: 'must be a valid e-mail address' })).optional(),
+    ipHash: z.string().regex(/^[0-9a-f]{64}$/, 'must be an ipHash from a comment').optional(),
+    commentId: commentIdSchema.optional(),
+    reason: textField(1, 500, true).optional(),
+    expiresAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).nullable().optional(),
+  })
+  .strict();
+
+export const logQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  commentId: commentIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const settingsPatchBody = siteSettingsPatchSchema;
+export const settingsResponse = z.object({ settings: siteSettingsSchema });
+
+export const tokenCreateBody = z
+  .object({
+    role: z.enum(['owner', 'moderator']),
+    site: siteParam.nullable(),
+    label: textField(0, 100).default(''),
+  })
+  .strict();
+
+export const moderatedCommentSchema = z.object({
+  id: z.string(),
+  parentId: z.string().nullable(),
+  depth: z.number().int(),
+  status: z.enum(commentStatuses),
+  page: z.object({ key: z.string(), title: z.string().nullable(), url: z.string().nullable(), closed: z.boolean() }),
+  author: z.object({ name: z.string(), email: z.string(), website: z.string().nullable(), avatar: z.string() }),
+  html: z.string(),
+  body: z.string(),
+  createdAt: z.string(),
+  editedAt: z.string().nullable(),
+  reasons: z.array(z.object({ code: z.string(), detail: z.string() })),
+  reports: z.object({
+    count: z.number().int(),
+    items: z.array(z.object({ reason: z.string(), note: z.string().nullable(), createdAt: z.string() })),
+  }),
+  ipHash: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  parent: z.object({ id: z.string(), authorName: z.string(), excerpt: z.string() }).nullable(),
+});
+export type ModeratedCommentOut = z.infer<typeof moderatedCommentSchema>;
+
+export const queueResponse = z.object({
+  items: z.array(moderatedCommentSchema),
+  nextCursor: z.string().nullable(),
+  counts: z.record(z.string(), z.number().int()),
+});
+
+export const actionResponse = z.object({
+  results: z.array(
+    z.union([
+      z.object({ id: z.string(), ok: z.literal(true), from: z.enum(commentStatuses), to: z.enum(commentStatuses) }),
+      z.object({ id: z.string(), ok: z.literal(false), error: z.object({ code: z.string(), status: z.number(), detail: z.string() }) }),
+    ]),
+  ),
+});
+
+export const banSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['email', 'ip']),
+  value: z.string(),
+  reason: z.string().nullable(),
+  commentId: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const auditSchema = z.object({
+  id: z.number().int(),
+  commentId: z.string(),
+  actor: z.union([
+    z.object({ type: z.literal('system') }),
+    z.object({ type: z.literal('author') }),
+    z.object({ type: z.literal('token'), id: z.string(), label: z.string().nullable() }),
+  ]),
+  action: z.string(),
+  from: z.string().nullable(),
+  to: z.string(),
+  reason: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const tokenSchema = z.object({
+  id: z.string(),
+  role: z.enum(['owner', 'moderator']),
+  site: z.string().nullable(),
+  label: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
+export const pageSchema = z.object({
+  key: z.string(),
+  title: z.string().nullable(),
+  url: z.string().nullable(),
+  closed: z.boolean(),
+  approvedCount: z.number().int(),
+  pendingCount: z.number().int(),
+  createdAt: z.string(),
+});

@@ -1,0 +1,67 @@
+// Entry point: config → secret → database (migrated) → first-start setup → HTTP server; graceful shutdown on signals.
+import type { Server } from 'node:http';
+import { loadConfig, ConfigError } from './config';
+import { createLogger } from './log';
+import { openStore, MigrationError } from './store';
+import { deriveKeys, Privacy } from './domain/privacy';
+import { buildApp } from './app';
+import { bootstrap, loadOrCreateSecretKey } from './bootstrap';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.message + '\n');
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let repos;
+  try {
+    repos = openStore(config.databasePath);
+  } catch (err) {
+    if (err instanceof MigrationError) {
+      logger.fatal(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config, logger)));
+  const app = buildApp({ config, logger, repos, privacy });
+  await bootstrap(config, app.services, logger);
+
+  const server: Server = app.listen(config.port, config.host, () => {
+    logger.info({ url: config.publicUrl, port: config.port }, 'Marginalia is listening');
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
+    server.close(() => {
+      void repos.close().then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Marginalia failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+// Store: applies numbered .sql migrations in order, each in its own transaction, checksummed.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from './db';
+import { migrationsDir } from '../paths';
+
+
+export class MigrationError extends Error {}
+
+interface MigrationFile {
+  name: string;
+  sql: string;
+  sha256: string;
+}
+
+function readMigrations(dir: string): MigrationFile[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f))
+    .sort()
+    .map((name) => {
+      const sql = fs.readFileSync(path.join(dir, name), 'utf8');
+      return { name, sql, sha256: crypto.createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+/** Applies what is new; refuses when an applied migration was changed or removed. Returns the names applied. */
+export function migrate(db: Db, dir: string = migrationsDir): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
+  const files = readMigrations(dir);
+  const byName = new Map(files.map((f) => [f.name, f]));
+  const applied = db.prepare('SELECT name, sha256 FROM schema_migrations ORDER BY name').all() as {
+    name: string;
+    sha256: string;
+  }[];
+  for (const row of applied) {
+    const file = byName.get(row.name);
+    if (!file) throw new MigrationError(`Migration ${row.name} was applied to this database but is missing from ${dir}.`);
+    if (file.sha256 !== row.sha256)
+      throw new MigrationError(`Migration ${row.name} was changed after it was applied (checksum mismatch); restore the original file.`);
+  }
+  const done = new Set(applied.map((r) => r.name));
+  const record = db.prepare('INSERT INTO schema_migrations (name, sha256, applied_at) VALUES (?, ?, ?)');
+  const newlyApplied: string[] = [];
+  for (const file of files) {
+    if (done.has(file.name)) continue;
+    db.transaction(() => {
+      db.exec(file.sql);
+      record.run(file.name, file.sha256, Date.now());
+    })();
+    newlyApplied.push(file.name);
+  }
+  return newlyApplied;
+}
