@@ -14,8 +14,9 @@ export async function call<T = any>(
   path: string,
   opts: { body?: unknown; token?: string; origin?: string | null; headers?: Record<string, string> } = {},
 ): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { ...opts.headers };
+  const headers: Record<string, string> = {};
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  Object.assign(headers, opts.headers);
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   // Writes from browsers carry an Origin; default to the service's own, which site `demo` accepts.
   if (opts.origin !== null) headers.origin = opts.origin ?? server.baseUrl;

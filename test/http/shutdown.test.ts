@@ -1,0 +1,83 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../../src/paths';
+
+const main = path.join(projectRoot, 'dist/src/main.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error('server exited early');
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not become healthy');
+}
+
+beforeAll(() => {
+  // The process test runs the built server, as `npm start` does.
+  if (!fs.existsSync(main)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: projectRoot });
+}, 60_000);
+
+describe('graceful shutdown', () => {
+  it('lets a slow request finish after SIGTERM, refuses new connections, then exits 0', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-shutdown-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitForHealth(port, child);
+      const origin = `http://127.0.0.1:${port}`;
+      const body = JSON.stringify({ page: '/slow', name: 'Slow Reader', email: 'slow@example.com', body: 'Typed slowly over a bad line.' });
+      // A client that sends half its body, then the rest after the signal: the request is in flight throughout.
+      const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port, method: 'POST', path: '/api/v1/sites/demo/comments', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), origin } },
+          (res) => {
+            let text = '';
+            res.on('data', (d) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        req.write(body.slice(0, 20));
+        setTimeout(() => {
+          child.kill('SIGTERM');
+          setTimeout(async () => {
+            // New connections are refused while the slow one is still open.
+            const refused = await fetch(`${origin}/healthz`).then(() => false, () => true);
+            expect(refused).toBe(true);
+            req.end(body.slice(20));
+          }, 400);
+        }, 300);
+      });
+      const r = await response;
+      expect(r.status).toBe(201);
+      expect(JSON.parse(r.text).comment.author.name).toBe('Slow Reader');
+      expect(await exited).toBe(0);
+      expect(output).toContain('shutting down');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

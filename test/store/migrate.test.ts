@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, migrate, MigrationError } from '../../src/store';
+import { migrationsDir } from '../../src/paths';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-migrate-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function copyMigrations(): string {
+  const target = path.join(dir, 'migrations');
+  fs.cpSync(migrationsDir, target, { recursive: true });
+  return target;
+}
+
+describe('migrate', () => {
+  it('applies every migration to an empty database and records its checksum', () => {
+    const db = openDatabase(path.join(dir, 'm.db'));
+    const applied = migrate(db);
+    expect(applied).toContain('0001_init.sql');
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(['sites', 'pages', 'comments', 'tokens', 'moderation_actions', 'reports', 'bans', 'schema_migrations']));
+    const row = db.prepare('SELECT sha256 FROM schema_migrations WHERE name = ?').get('0001_init.sql') as { sha256: string };
+    expect(row.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('is a no-op the second time', () => {
+    const db = openDatabase(path.join(dir, 'm.db'));
+    migrate(db);
+    const before = db.prepare('SELECT * FROM schema_migrations').all();
+    expect(migrate(db)).toEqual([]);
+    expect(db.prepare('SELECT * FROM schema_migrations').all()).toEqual(before);
+    db.close();
+  });
+
+  it('refuses to start when an applied migration was changed, naming the file', () => {
+    const migrations = copyMigrations();
+    const db = openDatabase(path.join(dir, 'm.db'));
+    migrate(db, migrations);
+    fs.appendFileSync(path.join(migrations, '0001_init.sql'), '\n-- edited later\n');
+    expect(() => migrate(db, migrations)).toThrow(MigrationError);
+    expect(() => migrate(db, migrations)).toThrow(/0001_init\.sql.*changed/);
+    db.close();
+  });
+
+  it('refuses to start when an applied migration is missing, naming the file', () => {
+    const migrations = copyMigrations();
+    const db = openDatabase(path.join(dir, 'm.db'));
+    migrate(db, migrations);
+    fs.rmSync(path.join(migrations, '0001_init.sql'));
+    expect(() => migrate(db, migrations)).toThrow(/0001_init\.sql.*missing/);
+    db.close();
+  });
+
+  it('applies a new migration in its own transaction and rolls back a failing one', () => {
+    const migrations = copyMigrations();
+    const db = openDatabase(path.join(dir, 'm.db'));
+    migrate(db, migrations);
+    fs.writeFileSync(path.join(migrations, '0002_bad.sql'), 'CREATE TABLE extra (x INTEGER);\nTHIS IS NOT SQL;');
+    expect(() => migrate(db, migrations)).toThrow();
+    expect(db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'extra'`).pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(1);
+    db.close();
+  });
+});

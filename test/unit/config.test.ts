@@ -1,0 +1,43 @@
+import { loadConfig, ConfigError } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.databasePath).toMatch(/data[\\/]marginalia\.db$/);
+    expect(c.publicUrl).toBe('http://localhost:3000');
+    expect(c.trustProxy).toBe(false);
+    expect(c.logLevel).toBe('info');
+    expect(c.secretKey).toBeUndefined();
+  });
+
+  it('reads every variable', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const c = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/tmp/x',
+      DATABASE_PATH: '/tmp/y.db',
+      SECRET_KEY: key,
+      PUBLIC_URL: 'https://comments.example/',
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'warn',
+    });
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', databasePath: '/tmp/y.db', secretKey: key, publicUrl: 'https://comments.example', trustProxy: true, logLevel: 'warn' });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['SECRET_KEY', 'c2hvcnQ='],
+    ['SECRET_KEY', '!!!not base64!!!'],
+    ['PUBLIC_URL', 'not a url'],
+    ['PUBLIC_URL', 'ftp://files.example'],
+    ['TRUST_PROXY', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+  ])('names %s when it is %p', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+});
