@@ -60,7 +60,8 @@ CREATE INDEX comments_page_queue ON comments (page_id, status, id);
 CREATE INDEX comments_reported ON comments (site_id, id) WHERE report_count > 0 AND status <> 'deleted';
 -- Flood, trust, duplicates.
 CREATE INDEX comments_ip ON comments (site_id, ip_hmac, created_at);
-CREATE INDEX comments_author ON comments (site_id, email_hmac, status);
+CREATE INDEX comments_author ON comments (email_hmac, status);  -- e-mail HMACs are per site
+CREATE INDEX comments_duplicate ON comments (email_hmac, body_hash);
 CREATE INDEX comments_parent ON comments (parent_id);
 
 -- Per-site totals by status, so queue tabs need not count a million rows.

@@ -59,7 +59,7 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services 
   app.set('trust proxy', config.trustProxy);
 
   app.use(requestContext(logger));
-  app.use(accessLog());
+  app.use(accessLog(logger));
   app.use(
     helmet({
       contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }, useDefaults: false },

@@ -113,7 +113,7 @@ export class CommentService {
     input: PostInput,
     meta: RequestMeta,
     now: number,
-  ): Promise<{ comment: Comment; page: Page; site: Site; editToken: string; editableUntil: number }> {
+  ): Promise<{ comment: Comment; site: Site; editToken: string; editableUntil: number }> {
     const { repos, privacy } = this.deps;
     const site = await this.site(siteId);
     const { settings } = site;
@@ -150,7 +150,7 @@ export class CommentService {
       bans: repos.bans,
     });
     const editToken = newSecret('et');
-    const { comment, page: stored } = await repos.comments.insert({
+    const { comment } = await repos.comments.insert({
       id: newCommentId(now),
       siteId,
       page: { key: input.page, url: input.pageUrl ?? null, title: input.pageTitle ?? null },
@@ -171,7 +171,7 @@ export class CommentService {
       createdAt: now,
     });
     if (comment.status === 'approved') this.deps.onSiteChanged(siteId);
-    return { comment, page: stored, site, editToken, editableUntil: now + settings.editWindowMinutes * 60_000 };
+    return { comment, site, editToken, editableUntil: now + settings.editWindowMinutes * 60_000 };
   }
 
   /** The comment the edit token opens, while the edit window is open. */

@@ -86,7 +86,7 @@ export type StatusChangeResult =
 
 export interface CommentRepository {
   /** Upserts the page, inserts the comment and its audit row. */
-  insert(c: NewComment): Promise<{ comment: Comment; page: Page }>;
+  insert(c: NewComment): Promise<{ comment: Comment }>;
   get(id: string): Promise<Comment | null>;
   thread(q: ThreadQuery): Promise<{ items: ThreadItem[]; lastRootId: string | null; hasMore: boolean }>;
   editBody(id: string, edit: { bodySource: string; bodyHtml: string; bodyHash: string; editedAt: number }): Promise<Comment>;

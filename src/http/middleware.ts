@@ -16,20 +16,24 @@ const SAFE_ID = /^[\w.-]{1,64}$/;
 export function requestContext(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const given = req.get('x-request-id');
-    req.id = given && SAFE_ID.test(given) ? given : crypto.randomUUID();
-    req.log = logger.child({ reqId: req.id });
-    res.setHeader('X-Request-Id', req.id);
+    const id = given && SAFE_ID.test(given) ? given : crypto.randomUUID();
+    req.id = id;
+    // Most requests never log beyond the access line: make the child logger only when asked for.
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { get: () => (child ??= logger.child({ reqId: id })), configurable: true });
+    res.setHeader('X-Request-Id', id);
     next();
   };
 }
 
 /** One line per request: method, path without its query (queries can carry e-mails), status, time. No IP. */
-export function accessLog(): RequestHandler {
+export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
+    if (!logger.isLevelEnabled('info')) return next();
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      req.log.info({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      logger.info({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };

@@ -29,7 +29,7 @@ export interface PublicRouteDeps {
 }
 
 export interface CachedBody {
-  body: string;
+  body: Buffer;
   etag: string;
 }
 
@@ -52,12 +52,14 @@ function sendCached(req: Request, res: Response, entry: CachedBody, cacheControl
     res.status(304).end();
     return;
   }
-  res.type('application/json').send(entry.body);
+  // Written as stored bytes: no re-encoding of a large thread per request.
+  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': entry.body.length });
+  res.end(entry.body);
 }
 
 function cachedJson(body: unknown): CachedBody {
-  const json = JSON.stringify(body);
-  return { body: json, etag: `"${crypto.createHash('sha1').update(json).digest('base64url')}"` };
+  const bytes = Buffer.from(JSON.stringify(body));
+  return { body: bytes, etag: `"${crypto.createHash('sha1').update(bytes).digest('base64url')}"` };
 }
 
 export function publicRoutes(deps: PublicRouteDeps): Router {

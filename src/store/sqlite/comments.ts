@@ -61,15 +61,16 @@ export class SqliteComments implements CommentRepository {
   constructor(private readonly db: Db) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      upsertPage: p(`INSERT INTO pages (site_id, key, url, title, created_at) VALUES (@siteId, @key, @url, @title, @now)
-        ON CONFLICT (site_id, key) DO UPDATE SET url = coalesce(excluded.url, url), title = coalesce(excluded.title, title)
+      pageForPost: p('SELECT id, url, title FROM pages WHERE site_id = ? AND key = ?'),
+      insertPage: p(`INSERT INTO pages (site_id, key, url, title, created_at) VALUES (@siteId, @key, @url, @title, @now)
         RETURNING id`),
+      updatePageInfo: p('UPDATE pages SET url = coalesce(@url, url), title = coalesce(@title, title) WHERE id = @id'),
       pageById: p('SELECT * FROM pages WHERE id = ?'),
       parent: p('SELECT id, page_id, root_id, depth, path FROM comments WHERE id = ?'),
       insert: p(`INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, shown,
           author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html,
           body_hash, reasons, edit_token_hash, created_at, status_changed_at)
-        VALUES (@id, @siteId, @pageId, @parentId, @rootId, @depth, @path, @status, 0, @authorName, @authorWebsite,
+        VALUES (@id, @siteId, @pageId, @parentId, @rootId, @depth, @path, @status, @shown, @authorName, @authorWebsite,
           @avatar, @emailEnc, @emailHmac, @ipHmac, @userAgent, @bodySource, @bodyHtml, @bodyHash, @reasons,
           @editTokenHash, @createdAt, @createdAt)`),
       get: p('SELECT * FROM comments WHERE id = ?'),
@@ -91,9 +92,10 @@ export class SqliteComments implements CommentRepository {
       setStatus: p(`UPDATE comments SET status = @to, status_before_delete = @before, status_changed_at = @now WHERE id = @id`),
       lastByIp: p('SELECT max(created_at) AS t FROM comments WHERE site_id = ? AND ip_hmac = ?'),
       duplicate: p(`SELECT 1 FROM comments c JOIN pages p ON p.id = c.page_id
-        WHERE c.site_id = @siteId AND c.email_hmac = @emailHmac AND p.key = @pageKey AND c.body_hash = @bodyHash
+        WHERE c.email_hmac = @emailHmac AND c.body_hash = @bodyHash AND c.site_id = @siteId AND p.key = @pageKey
           AND c.status <> 'deleted' LIMIT 1`),
-      trusted: p(`SELECT 1 FROM comments WHERE site_id = ? AND email_hmac = ? AND status = 'approved' AND author_name = ? LIMIT 1`),
+      trusted: p(`SELECT 1 FROM comments WHERE email_hmac = @emailHmac AND status = 'approved' AND site_id = @siteId
+        AND author_name = @name LIMIT 1`),
       insertReport: p(`INSERT INTO reports (comment_id, reporter_hmac, reason, note, created_at)
         VALUES (@commentId, @reporterHmac, @reason, @note, @now) ON CONFLICT (comment_id, reporter_hmac) DO NOTHING`),
       bumpReports: p('UPDATE comments SET report_count = report_count + 1 WHERE id = ? RETURNING report_count, status, site_id'),
@@ -139,15 +141,9 @@ export class SqliteComments implements CommentRepository {
     }
   }
 
-  async insert(c: NewComment): Promise<{ comment: Comment; page: Page }> {
+  async insert(c: NewComment): Promise<{ comment: Comment }> {
     return this.db.transaction(() => {
-      const { id: pageId } = this.s.upsertPage.get({
-        siteId: c.siteId,
-        key: c.page.key,
-        url: c.page.url,
-        title: c.page.title,
-        now: c.createdAt,
-      }) as { id: number };
+      const pageId = this.upsertPage(c);
       let rootId = c.id;
       let depth = 0;
       let path = c.id;
@@ -169,6 +165,8 @@ export class SqliteComments implements CommentRepository {
         depth,
         path,
         status: c.status,
+        // Replies go only under approved (so shown) comments: nothing above needs refreshing.
+        shown: c.status === 'approved' ? 1 : 0,
         authorName: c.authorName,
         authorWebsite: c.authorWebsite,
         avatar: c.avatar,
@@ -183,7 +181,6 @@ export class SqliteComments implements CommentRepository {
         editTokenHash: c.editTokenHash,
         createdAt: c.createdAt,
       });
-      this.refreshShown(c.id);
       this.writeAudit({
         siteId: c.siteId,
         commentId: c.id,
@@ -194,10 +191,39 @@ export class SqliteComments implements CommentRepository {
         reason: c.reasons.map((r) => r.code).join(', ') || null,
         now: c.createdAt,
       });
-      const comment = toComment(this.s.get.get(c.id) as CommentRow);
-      const page = toPage(this.s.pageById.get(pageId) as PageRow);
-      return { comment, page };
+      const comment: Comment = {
+        id: c.id,
+        siteId: c.siteId,
+        pageId,
+        parentId: c.parentId,
+        depth,
+        status: c.status,
+        authorName: c.authorName,
+        authorWebsite: c.authorWebsite,
+        avatar: c.avatar,
+        emailEnc: c.emailEnc,
+        emailHmac: c.emailHmac,
+        ipHmac: c.ipHmac,
+        userAgent: c.userAgent,
+        bodySource: c.bodySource,
+        bodyHtml: c.bodyHtml,
+        reasons: c.reasons,
+        reportCount: 0,
+        editTokenHash: c.editTokenHash,
+        createdAt: c.createdAt,
+        editedAt: null,
+      };
+      return { comment };
     })();
+  }
+
+  /** The page's id, created on its first comment; a newer title or URL from the embedding page is kept. */
+  private upsertPage(c: NewComment): number {
+    const page = this.s.pageForPost.get(c.siteId, c.page.key) as { id: number; url: string | null; title: string | null } | undefined;
+    if (!page) return (this.s.insertPage.get({ siteId: c.siteId, key: c.page.key, url: c.page.url, title: c.page.title, now: c.createdAt }) as { id: number }).id;
+    if ((c.page.url && c.page.url !== page.url) || (c.page.title && c.page.title !== page.title))
+      this.s.updatePageInfo.run({ id: page.id, url: c.page.url, title: c.page.title });
+    return page.id;
   }
 
   async get(id: string): Promise<Comment | null> {
@@ -269,7 +295,7 @@ export class SqliteComments implements CommentRepository {
   }
 
   async isTrustedAuthor(siteId: string, emailHmac: string, name: string): Promise<boolean> {
-    return this.s.trusted.get(siteId, emailHmac, name) !== undefined;
+    return this.s.trusted.get({ siteId, emailHmac, name }) !== undefined;
   }
 
   async addReport(r: {

@@ -1,0 +1,67 @@
+// Shared by the benchmarks: start the built server on a temp database and a free loopback port, stop it by pid.
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(extraEnv = {}) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error('server exited');
+    if (await fetch(base + '/healthz').then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const token = fs.readFileSync(path.join(dataDir, 'owner-token'), 'utf8').trim();
+  return {
+    base,
+    token,
+    dataDir,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function json(base, method, p, body, headers = {}) {
+  const res = await fetch(base + p, {
+    method,
+    headers: { 'content-type': 'application/json', origin: base, ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Limits off: the benchmark measures the service, not its rate limiter. */
+const benchSettings = {
+  moderation: 'none',
+  minSubmitSeconds: 0,
+  floodSeconds: 0,
+  maxLinks: 0,
+  rateLimits: { postsPerMinute: 100000, reportsPerHour: 100000, readsPerMinute: 1000000, moderationPerMinute: 1000000 },
+};
+
+module.exports = { startServer, json, benchSettings, root };
