@@ -9,13 +9,16 @@ import { siteSettingsPatchSchema, siteSettingsSchema } from '../domain/settings'
 export function textField(min: number, max: number, multiline = false) {
   return z
     .string({ error: 'must be a string' })
-    .transform((s) => normaliseText(s).trim())
-    .superRefine((s, ctx) => {
-      if (hasControlCharacters(s) || (!multiline && /[\n\t]/.test(s)))
+    .transform((s) => normaliseText(s))
+    .superRefine((untrimmed, ctx) => {
+      const s = untrimmed.trim();
+      // Controls are checked before trimming: trim() would silently drop a leading or trailing VT, FF, CR or U+2028.
+      if (hasControlCharacters(untrimmed) || (!multiline && /[\n\t]/.test(s)))
         ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
       else if (charLength(s) < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'is required' : `must be at least ${min} characters` });
       else if (charLength(s) > max) ctx.addIssue({ code: 'custom', message: `must be at most ${max} characters` });
     })
+    .transform((s) => s.trim())
     .meta({ minLength: min, maxLength: max });
 }
 
