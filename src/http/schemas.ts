@@ -25,6 +25,8 @@ export function textField(min: number, max: number, multiline = false) {
 const httpUrl = (max: number) =>
   z
     .string({ error: 'must be a string' })
+    // The URL parser strips tabs, newlines and edge controls, so check first: the raw string is what gets stored.
+    .refine((v) => !hasControlCharacters(v) && !/[\n\t]/.test(v.trim()), { message: 'must not contain control characters', abort: true })
     .trim()
     .max(max, `must be at most ${max} characters`)
     .refine((v) => {

@@ -156,6 +156,17 @@ describe('control characters', () => {
     }
   });
 
+  it.each(['website', 'pageUrl'])('refuses control characters, newlines and tabs inside %s with 400 naming it', async (field) => {
+    for (const ch of [...controls.map(([, c]) => c), '\n', '\t']) {
+      // Surrounding newlines and tabs are trimmed as whitespace, as in every single-line field; other controls never are.
+      const edge = ch === '\n' || ch === '\t' ? [] : [`${ch}https://example.com/`, `https://example.com/${ch}`];
+      for (const url of [`https://example.com/a${ch}b`, `https://exa${ch}mple.com/`, ...edge]) {
+        const r = await post({ [field]: url });
+        expect({ url, status: r.status, fields: fieldsOf(r) }).toEqual({ url, status: 400, fields: [field] });
+      }
+    }
+  });
+
   it('names every field that holds one', async () => {
     const r = await post({ name: 'a\u0000b', body: 'c\u0007d', page: '/e\u007ff' });
     expect(r.status).toBe(400);
