@@ -120,6 +120,17 @@ const payloads: Array<[label: string, body: string]> = [
   ['attribute-breaking quote and script', '"><script>alert(1)</script>'],
   ['classic XSS locator', '\'\';!--"<XSS>=&{()}'],
   ['markdown link next to raw img', '[x](https://example.com)<img src=x onerror=alert(1)>'],
+  // Whitespace inside schemes, and more encodings.
+  ['markdown link, raw tab inside scheme', '[x](java\tscript:alert(1))'],
+  ['markdown link, raw newline inside <> destination', '[x](<java\nscript:alert(1)>)'],
+  ['a href, raw newline inside scheme', '<a href="java\nscript:alert(1)">x</a>'],
+  ['a href, &colon; entity', '<a href="javascript&colon;alert(1)">x</a>'],
+  ['markdown link, polyglot javascript: body', '[x](javascript:/*-->]]>%>?>*/alert(1))'],
+  ['markdown link, upper-case data:', '[x](DATA:text/html,<script>alert(1)</script>)'],
+  ['a href svg data:', '<a href="data:image/svg+xml,<svg onload=alert(1)>">x</a>'],
+  ['a target=_blank (tabnabbing)', '<a href="https://example.com" target="_blank">x</a>'],
+  ['svg foreignObject iframe', '<svg><foreignObject><iframe src=javascript:alert(1)></iframe></foreignObject></svg>'],
+  ['svg use with data: href', '<svg><use href="data:image/svg+xml,<svg id=\'x\' xmlns=\'http://www.w3.org/2000/svg\'><image href=\'1\' onerror=\'alert(1)\'/></svg>#x"/></svg>'],
 ];
 
 /** Payloads that smuggle control characters into a scheme: refused outright, as every control character is. */
