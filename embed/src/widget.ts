@@ -1,0 +1,474 @@
+// One mounted comment thread: the count, the threaded list, the form, and the reader's own comments.
+// Written as one closure rather than a class so the minifier can shorten every internal name (size budget).
+import { Api, type PublicComment, type Reply, retryAfter } from './api';
+import { h, safeHtml } from './dom';
+import { fill, strings } from './i18n';
+import { keepOwnComment, loadIdentity, ownComment, saveIdentity } from './storage';
+import { ago, fullDate } from './time';
+import { checkBody, checkDraft, type Field, normaliseWebsite } from './validate';
+import css from './widget.css';
+
+export interface Options {
+  site: string;
+  page?: string;
+  theme?: string;
+  lang?: string;
+  /** Origin of the Marginalia service; defaults to where embed.js was loaded from. */
+  api?: string;
+}
+
+type Control = HTMLInputElement | HTMLTextAreaElement;
+type Errors = [string, string][];
+type El = HTMLElement;
+interface ReplyTarget {
+  id: string;
+  li: El;
+  button: El;
+}
+interface Posted {
+  comment: PublicComment;
+  status: string;
+  editToken: string;
+  editableUntil: string;
+}
+
+let sheet: CSSStyleSheet | undefined;
+let uid = 0;
+
+/** Constructable stylesheets are not subject to a page's style-src CSP, unlike a <style> element. */
+function adoptStyles(root: ShadowRoot): void {
+  if ('adoptedStyleSheets' in root && 'replaceSync' in CSSStyleSheet.prototype) {
+    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.append(h('style', null, css));
+  }
+}
+
+function applyTheme(el: El, theme: string | undefined, signal: AbortSignal): void {
+  if (theme != 'auto') return void el.classList.toggle('dark', theme == 'dark');
+  const mq = matchMedia('(prefers-color-scheme: dark)');
+  const set = () => el.classList.toggle('dark', mq.matches);
+  set();
+  mq.addEventListener('change', set, { signal });
+}
+
+const btn = (label: string, onclick: (e: Event) => void, cls = 'link') =>
+  h('button', { type: 'button', class: 'btn ' + cls, onclick }, label);
+
+const lastSegment = (p: unknown) => (Array.isArray(p) ? String(p[p.length - 1]) : String(p).split(/[./]/).pop() || '');
+const enc = encodeURIComponent;
+
+export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): void {
+  const [lang, t] = strings(o.lang);
+  const api = new Api(o.api || location.origin, signal);
+  const sitePath = '/sites/' + enc(o.site);
+  const pageKey = o.page || location.pathname;
+  const id = 'mg' + ++uid + '-';
+  const inputs = {} as Record<Field, Control>;
+  const errs = {} as Record<Field, El>;
+  let count = 0;
+  let cursor: string | null = null;
+  let maxDepth = 5;
+  let closed = false;
+  /** The latest item at each display depth: where the next, deeper item nests. */
+  let last: El[] = [];
+  let parent: ReplyTarget | null = null;
+  let token: Promise<string | undefined> | null = null;
+  let busy = false;
+
+  // ---- the form ----
+
+  const field = (k: Field, label: string, input: Control, required: boolean) => {
+    const err = h('p', { class: 'err', id: id + k + '-err' });
+    input.id = id + k;
+    input.name = k;
+    input.required = required;
+    input.setAttribute('aria-describedby', err.id);
+    inputs[k] = input;
+    errs[k] = err;
+    return h('div', { class: 'f' },
+      h('label', { for: input.id }, label, required && h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
+      input, err);
+  };
+
+  let hp: HTMLInputElement, remember: HTMLInputElement, formMsg: El, submitBtn: El, cancelReplyBtn: El;
+  const formTitle = h('h3', { id: id + 'title' }, t.title);
+  const section = h('section', { class: 'respond' }, formTitle,
+    h('form', {
+      novalidate: true, 'aria-labelledby': formTitle.id,
+      onsubmit: (e) => void submit(e),
+      onfocusin: () => void formToken(),
+      onkeydown: (e) => (e as KeyboardEvent).key == 'Escape' && parent && cancelReply(true),
+    },
+      h('p', { class: 'note' }, t.note),
+      field('body', t.body, h('textarea', { rows: 5 }), true),
+      h('div', { class: 'row' },
+        field('name', t.name, h('input', { type: 'text', autocomplete: 'name' }), true),
+        field('email', t.email, h('input', { type: 'email', autocomplete: 'email', spellcheck: 'false' }), true),
+        field('website', t.website, h('input', { type: 'url', autocomplete: 'url', inputmode: 'url' }), false)),
+      // The honeypot: invisible and unreachable for people and assistive technology; bots fill it.
+      h('div', { class: 'hp', 'aria-hidden': 'true' },
+        h('label', null, 'Leave this field empty',
+          (hp = h('input', { type: 'text', name: 'hp', tabindex: -1, autocomplete: 'off' })))),
+      h('div', { class: 'check' },
+        (remember = h('input', { type: 'checkbox', id: id + 'remember' })),
+        h('label', { for: id + 'remember' }, t.remember)),
+      (formMsg = h('p', { class: 'msg', role: 'alert', 'aria-live': 'assertive' })),
+      h('div', { class: 'actions' },
+        (submitBtn = h('button', { type: 'submit', class: 'btn primary' }, t.post)),
+        (cancelReplyBtn = btn(t.cancelReply, () => cancelReply(true))))));
+  cancelReplyBtn.hidden = true;
+
+  const me = loadIdentity();
+  if (me) {
+    inputs.name.value = me.name || '';
+    inputs.email.value = me.email || '';
+    inputs.website.value = me.website || '';
+    remember.checked = true;
+  }
+
+  // ---- the frame ----
+
+  const heading = h('h2', { tabindex: -1 }, t.loading);
+  const retry = btn(t.retry, () => load(null), 'ghost');
+  const live = h('p', { class: 'sr', role: 'status', 'aria-live': 'polite' });
+  const list = h('ol', { class: 'list', 'aria-label': t.list });
+  const more = btn(t.more, () => load(cursor), 'ghost more');
+  const moreMsg = h('p', { class: 'msg', role: 'alert' });
+  const wrap = h('div', { class: 'mg', lang }, h('div', { class: 'top' }, heading, retry), live, list, more, moreMsg, section);
+  retry.hidden = more.hidden = true;
+  applyTheme(wrap, o.theme, signal);
+  adoptStyles(root);
+  root.replaceChildren(wrap);
+
+  const announce = (msg: string) => {
+    live.textContent = '';
+    setTimeout(() => (live.textContent = msg), 60);
+  };
+
+  const setCount = () => {
+    heading.textContent = fill(new Intl.PluralRules(lang).select(count) == 'one' ? t.one : t.many, { n: count });
+  };
+
+  /** Runs a request; a network failure becomes the "could not reach" message in `out` (the reader's text stays). */
+  const send = async (f: () => Promise<Reply>, out: El | null): Promise<Reply | null> => {
+    try {
+      return await f();
+    } catch {
+      if (out && !signal.aborted) out.textContent = t.net;
+      return null;
+    }
+  };
+
+  /** Field errors and a summary for a problem+json answer (SPEC §6). */
+  const problem = (r: Reply): [Errors, string] => {
+    const d = r.data || {};
+    if (r.status == 429) {
+      const n = retryAfter(r.headers);
+      return [[], n ? fill(t.rate, { n }) : d.detail || fill(t.rate, { n: 60 })];
+    }
+    if (r.status == 400 && Array.isArray(d.errors) && d.errors.length) {
+      return [d.errors.map((e: { path: unknown; message: string }) => [lastSegment(e.path), String(e.message)]), t.fix];
+    }
+    return [[], (r.status < 500 && typeof d.detail == 'string' && d.detail) || t.fail];
+  };
+
+  const problemText = (r: Reply) => {
+    const [fields, msg] = problem(r);
+    return fields.length ? fields.map((f) => f[1]).join(' ') : msg;
+  };
+
+  /** Shows each error beside its field (the rest in the form message) and moves focus to the first bad field. */
+  const showErrors = (fields: Errors, msg: string) => {
+    const rest: string[] = [];
+    let first: Control | undefined;
+    for (const k in errs) {
+      errs[k as Field].textContent = '';
+      inputs[k as Field].removeAttribute('aria-invalid');
+    }
+    for (const [path, m] of fields) {
+      const k = path as Field;
+      if (errs[k]) {
+        errs[k].textContent = m;
+        inputs[k].setAttribute('aria-invalid', 'true');
+        first ||= inputs[k];
+      } else rest.push(m);
+    }
+    formMsg.textContent = [msg, ...rest].filter(Boolean).join(' ');
+    if (first) first.focus();
+  };
+
+  // ---- reading ----
+
+  async function load(from: string | null): Promise<void> {
+    const q = new URLSearchParams({ page: pageKey });
+    if (from) q.set('cursor', from);
+    retry.hidden = true;
+    moreMsg.textContent = '';
+    if (!from) heading.textContent = t.loading;
+    const r = await send(() => api.call('GET', `${sitePath}/comments?${q}`), null);
+    const d = r && r.status == 200 && r.data;
+    if (!d || !Array.isArray(d.comments)) {
+      if (signal.aborted) return;
+      if (from) moreMsg.textContent = t.loadFail;
+      else {
+        heading.textContent = t.loadFail;
+        retry.hidden = false;
+      }
+      return;
+    }
+    maxDepth = d.maxDepth > 0 ? d.maxDepth : 5;
+    if (!from) {
+      closed = !!(d.page && d.page.closed);
+      count = d.page && d.page.commentCount >= 0 ? d.page.commentCount : d.comments.length;
+      list.replaceChildren();
+      last = [];
+      if (closed) section.replaceWith(h('p', { class: 'closed' }, t.closed));
+    }
+    let first: El | undefined;
+    for (const c of d.comments as PublicComment[]) {
+      const li = item(c, false);
+      place(li, Math.min(c.depth || 0, maxDepth));
+      first ||= li;
+    }
+    cursor = d.nextCursor || null;
+    more.hidden = !cursor;
+    setCount();
+    // After "Load more", the reader continues at the first comment that arrived.
+    if (from && first) first.focus();
+  }
+
+  function place(li: El, depth: number): void {
+    const d = Math.min(depth, last.length);
+    li.dataset.depth = String(d);
+    (d ? replies(last[d - 1]) : list).append(li);
+    last[d] = li;
+    last.length = d + 1;
+  }
+
+  const replies = (li: El): El => li.querySelector(':scope>ol') || li.appendChild(h('ol', { class: 'replies' }));
+
+  // ---- one comment ----
+
+  function item(c: PublicComment, pending: boolean): El {
+    const li = h('li', { tabindex: -1, 'data-id': c.id });
+    li.append(card(c, pending, li));
+    return li;
+  }
+
+  function card(c: PublicComment, pending: boolean, li: El): El {
+    const a = c.deleted ? null : c.author;
+    const own = ownComment(c.id);
+    const web = a && a.website && /^https?:\/\//i.test(a.website) ? a.website : null;
+    const body = h('div', { class: 'body' }, a ? safeHtml(c.html || '') : h('p', { class: 'gone' }, t.deleted));
+    const actions = h('div', { class: 'actions' });
+    const panel = h('div', { class: 'panel' });
+    const el = h('article', { class: 'card', 'aria-label': a ? a.name : t.deleted },
+      h('div', { class: 'head' },
+        avatar(a && a.avatar),
+        h('div', { class: 'meta' },
+          a && h('span', { class: 'author' },
+            web ? h('a', { href: web, rel: 'nofollow ugc noopener noreferrer', target: '_blank' }, a.name) : a.name),
+          h('span', { class: 'when' },
+            h('time', { datetime: c.createdAt, title: fullDate(c.createdAt, lang) }, ago(c.createdAt, lang)),
+            c.editedAt && ' · ' + t.edited))),
+      body,
+      pending && h('p', { class: 'pending' }, t.pending),
+      actions,
+      panel);
+
+    if (a && !pending && !closed) actions.append(btn(t.reply, (e) => startReply(c, li, e.currentTarget as El)));
+    if (own) {
+      const edit = btn(t.edit, () => editComment(c, pending, li, el, body, panel, edit));
+      const del = btn(t.del, () => confirmDelete(c, pending, li, panel, del));
+      actions.append(edit, del);
+      // Hide what the server would refuse once the window closes.
+      setTimeout(() => (edit.remove(), del.remove()), own.until - Date.now());
+    } else if (a && !pending) {
+      const rep = btn(t.report, () => report(c, panel, rep));
+      actions.append(rep);
+    }
+    return el;
+  }
+
+  /** The service's own identicon; anything pointing elsewhere is dropped (no third-party requests). */
+  function avatar(src: string | null | undefined): El {
+    try {
+      const u = new URL(src || '', api.base);
+      if (src && u.origin == new URL(api.base).origin) {
+        return h('img', { class: 'av', src: u.href, alt: '', width: 40, height: 40, loading: 'lazy' });
+      }
+    } catch {
+      /* fall through to the blank avatar */
+    }
+    return h('span', { class: 'av' });
+  }
+
+  /** A small form inside a comment (edit, delete, report): Escape or Cancel closes it and returns focus. */
+  function panelForm(panel: El, back: El, label: string, onsubmit: (msg: El) => void, kids: Node[], onClose?: () => void): El {
+    const msg = h('p', { class: 'msg', role: 'alert' });
+    const close = () => {
+      panel.replaceChildren();
+      if (onClose) onClose();
+      back.focus();
+    };
+    const form = h('form', {
+      novalidate: true,
+      onsubmit: (e) => (e.preventDefault(), onsubmit(msg)),
+      onkeydown: (e) => (e as KeyboardEvent).key == 'Escape' && close(),
+    }, ...kids, msg, h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn primary' }, label), btn(t.cancel, close)));
+    panel.replaceChildren(form);
+    return form;
+  }
+
+  function expired(back: El): void {
+    announce(t.editGone);
+    back.parentElement!.querySelectorAll('button').forEach((b) => b.textContent != t.reply && b.remove());
+  }
+
+  function editComment(c: PublicComment, pending: boolean, li: El, el: El, body: El, panel: El, back: El): void {
+    const own = ownComment(c.id);
+    if (!own) return expired(back);
+    const ta = h('textarea', { id: id + 'edit-' + c.id, rows: 5, required: true });
+    ta.value = own.body;
+    panelForm(panel, back, t.save, async (msg) => {
+      const bad = checkBody(ta.value, t);
+      if (bad) return void ((msg.textContent = bad), ta.focus());
+      const r = await send(() => api.call('PATCH', '/comments/' + enc(c.id), { body: ta.value }, own.token), msg);
+      if (!r) return;
+      if (r.status != 200 || !r.data) return void (msg.textContent = problemText(r));
+      keepOwnComment(c.id, { ...own, body: ta.value });
+      li.replaceChild(card(r.data.comment, pending, li), el);
+      li.focus();
+      announce(t.saved);
+    }, [h('label', { for: ta.id, class: 'sr' }, t.editLabel), ta], () => (body.hidden = false));
+    body.hidden = true;
+    ta.focus();
+  }
+
+  function confirmDelete(c: PublicComment, pending: boolean, li: El, panel: El, back: El): void {
+    const own = ownComment(c.id);
+    if (!own) return expired(back);
+    panelForm(panel, back, t.del, async (msg) => {
+      const r = await send(() => api.call('DELETE', '/comments/' + enc(c.id), undefined, own.token), msg);
+      if (!r) return;
+      if (r.status != 204 && r.status != 200) return void (msg.textContent = problemText(r));
+      keepOwnComment(c.id, null);
+      // With replies below it, the comment stays as a placeholder, as the server shows it.
+      const sub = li.querySelector(':scope>ol');
+      if (sub && sub.firstChild) li.replaceChild(card({ ...c, deleted: true, author: null }, false, li), li.firstChild!);
+      else li.remove();
+      if (!pending) count--, setCount();
+      heading.focus();
+      announce(t.delDone);
+    }, [h('p', null, t.confirmDel)]).querySelector('button')!.focus();
+  }
+
+  function report(c: PublicComment, panel: El, back: El): void {
+    const sid = id + 'reason-' + c.id;
+    const sel = h('select', { id: sid }, ...(['spam', 'abuse', 'off-topic', 'other'] as const).map((v) => h('option', { value: v }, t[v])));
+    const note = h('input', { type: 'text', id: sid + 'n', maxlength: 500 });
+    panelForm(panel, back, t.send, async (msg) => {
+      const r = await send(() => api.call('POST', '/comments/' + enc(c.id) + '/reports',
+        { reason: sel.value, note: note.value.trim() || undefined }), msg);
+      if (!r) return;
+      if (r.status >= 300) return void (msg.textContent = problemText(r));
+      const done = h('p', { class: 'done', tabindex: -1 }, t.reported);
+      panel.replaceChildren(done);
+      back.remove();
+      done.focus();
+    }, [
+      h('div', { class: 'f' }, h('label', { for: sid }, t.reason), sel),
+      h('div', { class: 'f' }, h('label', { for: sid + 'n' }, t.details), note),
+    ]);
+    sel.focus();
+  }
+
+  // ---- writing ----
+
+  function startReply(c: PublicComment, li: El, button: El): void {
+    parent = { id: c.id, li, button };
+    li.firstElementChild!.after(section);
+    formTitle.textContent = fill(t.replyTo, { name: c.author ? c.author.name : '' });
+    cancelReplyBtn.hidden = false;
+    inputs.body.focus();
+  }
+
+  function cancelReply(focusBack: boolean): void {
+    const p = parent;
+    parent = null;
+    formTitle.textContent = t.title;
+    cancelReplyBtn.hidden = true;
+    wrap.append(section);
+    if (focusBack && p) p.button.focus();
+  }
+
+  /** The form token is fetched once the reader starts on the form; a failed fetch is retried on submit. */
+  function formToken(): Promise<string | undefined> {
+    const forget = () => void (token = null);
+    return (token ||= api.call('POST', sitePath + '/form-token').then((r) => (r.data && r.data.formToken) || forget(), forget));
+  }
+
+  async function submit(e: Event): Promise<void> {
+    e.preventDefault();
+    if (busy) return;
+    inputs.website.value = normaliseWebsite(inputs.website.value.trim());
+    const d = { body: inputs.body.value, name: inputs.name.value.trim(), email: inputs.email.value.trim(), website: inputs.website.value };
+    const bad = checkDraft(d, t);
+    if (bad.length) return showErrors(bad, t.fix);
+    showErrors([], '');
+    busy = true;
+    submitBtn.textContent = t.posting;
+    submitBtn.setAttribute('aria-disabled', 'true');
+    const to = parent;
+    const canonical = document.querySelector<HTMLLinkElement>('link[rel=canonical]');
+    try {
+      const formTokenValue = await formToken();
+      const r = await send(() => api.call('POST', sitePath + '/comments', {
+        page: pageKey,
+        pageUrl: (canonical ? canonical.href : location.origin + location.pathname).slice(0, 2048),
+        pageTitle: document.title.slice(0, 300) || undefined,
+        parentId: to ? to.id : undefined,
+        name: d.name,
+        email: d.email,
+        website: d.website || undefined,
+        body: d.body,
+        hp: hp.value || undefined,
+        formToken: formTokenValue,
+      }), formMsg);
+      if (r && r.status == 201 && r.data && r.data.comment) posted(r.data, d, to);
+      else if (r) showErrors(...problem(r));
+    } finally {
+      busy = false;
+      submitBtn.textContent = t.post;
+      submitBtn.removeAttribute('aria-disabled');
+    }
+  }
+
+  function posted(data: Posted, d: { body: string; name: string; email: string; website: string }, to: ReplyTarget | null): void {
+    const pending = data.status != 'approved';
+    if (data.editToken) keepOwnComment(data.comment.id, { token: data.editToken, until: Date.parse(data.editableUntil), body: d.body });
+    saveIdentity(remember.checked ? { name: d.name, email: d.email, website: d.website } : null);
+    const li = item(data.comment, pending);
+    if (to) {
+      cancelReply(false);
+      const pd = +(to.li.dataset.depth || 0);
+      const depth = Math.min(pd + 1, maxDepth);
+      li.dataset.depth = String(depth);
+      // At the depth cap a reply attaches beside its parent rather than inside it.
+      if (depth > pd) replies(to.li).append(li);
+      else to.li.after(li);
+    } else {
+      li.dataset.depth = '0';
+      list.append(li);
+    }
+    if (!pending) count++, setCount();
+    inputs.body.value = '';
+    token = null;
+    li.focus();
+    announce(pending ? t.pending : t.posted);
+  }
+
+  void load(null);
+}
