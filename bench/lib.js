@@ -18,19 +18,27 @@ function freePort() {
 }
 
 async function startServer(extraEnv = {}) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
+  const dataDir = extraEnv.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error('server exited');
-    if (await fetch(base + '/healthz').then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
+  let token;
+  try {
+    let healthy = false;
+    for (let i = 0; i < 300 && !healthy; i++) {
+      if (child.exitCode !== null) throw new Error('server exited');
+      healthy = await fetch(base + '/healthz').then((r) => r.ok, () => false);
+      if (!healthy) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!healthy) throw new Error('server did not answer /healthz in 30 s');
+    token = fs.readFileSync(path.join(dataDir, 'owner-token'), 'utf8').trim();
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
   }
-  const token = fs.readFileSync(path.join(dataDir, 'owner-token'), 'utf8').trim();
   return {
     base,
     token,

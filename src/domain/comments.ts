@@ -3,13 +3,13 @@ import crypto from 'node:crypto';
 import type { Repositories, FeedItem } from './ports';
 import type { Comment, CommentStatus, Page, Site, ThreadItem } from './types';
 import { Privacy, sha256Hex } from './privacy';
-import { renderMarkdown } from './render';
+import { renderMarkdown, toPlainText } from './render';
 import { moderate } from './pipeline';
 import { holdManyLinks } from './pipeline/links';
 import { holdBlockedWords } from './pipeline/blocked-words';
 import { newCommentId, newSecret } from './ids';
 import { conflict, forbidden, invalidField, notFound, unauthorized } from './errors';
-import { charLength } from './text';
+import { charLength, isInvisible } from './text';
 
 export interface PostInput {
   page: string;
@@ -128,8 +128,7 @@ export class CommentService {
       if (!parent || parent.siteId !== siteId || parent.pageId !== page?.id || parent.status !== 'approved')
         throw notFound('Parent comment');
     }
-    const bodyHtml = renderMarkdown(input.body);
-    if (bodyHtml === '') throw invalidField('body', 'must contain some text');
+    const bodyHtml = renderVisible(input.body);
     const emailHmac = privacy.emailHmac(siteId, input.email);
     const ipHmac = meta.ip ? privacy.ipHmac(siteId, meta.ip) : null;
     const hash = bodyHash(input.body);
@@ -190,8 +189,7 @@ export class CommentService {
     const { comment, site } = await this.authorised(id, editToken, now);
     if (charLength(body) > site.settings.limits.bodyMax)
       throw invalidField('body', `must be at most ${site.settings.limits.bodyMax} characters`);
-    const bodyHtml = renderMarkdown(body);
-    if (bodyHtml === '') throw invalidField('body', 'must contain some text');
+    const bodyHtml = renderVisible(body);
     let updated = await this.deps.repos.comments.editBody(id, { bodySource: body, bodyHtml, bodyHash: bodyHash(body), editedAt: now });
     // An edit cannot sneak past the content checks an approved comment passed once.
     if (updated.status === 'approved') {
@@ -244,6 +242,13 @@ export class CommentService {
     if (result === 'duplicate') throw conflict('already_reported', 'You have already reported this comment.');
     this.deps.onSiteChanged(site.id);
   }
+}
+
+/** Markdown that renders to nothing a reader could see (e.g. `[]()`) is not a comment. */
+function renderVisible(body: string): string {
+  const html = renderMarkdown(body);
+  if (isInvisible(toPlainText(html))) throw invalidField('body', 'must contain some visible text');
+  return html;
 }
 
 function safeEqualHex(a: string, b: string): boolean {

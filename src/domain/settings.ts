@@ -20,58 +20,65 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 export const moderationPolicies = ['all', 'first-time', 'none'] as const;
 export type ModerationPolicy = (typeof moderationPolicies)[number];
 
-export const limitsSchema = z
-  .object({
-    nameMax: int(1, 100).default(100),
-    bodyMax: int(1, 10_000).default(10_000),
-  })
-  .strict();
+const limitsShape = {
+  nameMax: int(1, 100),
+  bodyMax: int(1, 10_000),
+};
+const rateLimitsShape = {
+  postsPerMinute: int(1, 100_000),
+  reportsPerHour: int(1, 100_000),
+  readsPerMinute: int(1, 1_000_000),
+  moderationPerMinute: int(1, 1_000_000),
+};
 
-export const rateLimitsSchema = z
-  .object({
-    postsPerMinute: int(1, 100_000).default(5),
-    reportsPerHour: int(1, 100_000).default(10),
-    readsPerMinute: int(1, 1_000_000).default(600),
-    moderationPerMinute: int(1, 1_000_000).default(1200),
-  })
-  .strict();
+/** Every setting and its rule, without defaults: an owner's partial edit must not reset what it leaves out. */
+const settingsShape = {
+  origins: z.array(origin).max(50),
+  moderation: z.enum(moderationPolicies),
+  maxDepth: int(1, 20),
+  editWindowMinutes: int(0, 1440),
+  minSubmitSeconds: int(0, 600),
+  maxLinks: int(0, 100),
+  blockedWords: z.array(z.string().trim().min(1).max(100)).max(1000),
+  floodSeconds: int(0, 3600),
+  closeAfterDays: int(0, 36_500),
+  reportThreshold: int(1, 1000),
+  limits: z.object(limitsShape).strict(),
+  rateLimits: z.object(rateLimitsShape).strict(),
+};
 
-export const siteSettingsSchema = z
-  .object({
-    origins: z.array(origin).max(50).default([]),
-    moderation: z.enum(moderationPolicies).default('first-time'),
-    maxDepth: int(1, 20).default(5),
-    editWindowMinutes: int(0, 1440).default(15),
-    minSubmitSeconds: int(0, 600).default(3),
-    maxLinks: int(0, 100).default(2),
-    blockedWords: z.array(z.string().trim().min(1).max(100)).max(1000).default([]),
-    floodSeconds: int(0, 3600).default(10),
-    closeAfterDays: int(0, 36_500).default(0),
-    reportThreshold: int(1, 1000).default(3),
-    limits: limitsSchema.default({ nameMax: 100, bodyMax: 10_000 }),
-    rateLimits: rateLimitsSchema.default({
-      postsPerMinute: 5,
-      reportsPerHour: 10,
-      readsPerMinute: 600,
-      moderationPerMinute: 1200,
-    }),
-  })
-  .strict();
+export const DEFAULT_SETTINGS = Object.freeze({
+  origins: [] as string[],
+  moderation: 'first-time' as ModerationPolicy,
+  maxDepth: 5,
+  editWindowMinutes: 15,
+  minSubmitSeconds: 3,
+  maxLinks: 2,
+  blockedWords: [] as string[],
+  floodSeconds: 10,
+  closeAfterDays: 0,
+  reportThreshold: 3,
+  limits: { nameMax: 100, bodyMax: 10_000 },
+  rateLimits: { postsPerMinute: 5, reportsPerHour: 10, readsPerMinute: 600, moderationPerMinute: 1200 },
+});
+
+export const siteSettingsSchema = z.object(settingsShape).strict();
 
 export type SiteSettings = z.infer<typeof siteSettingsSchema>;
 
 /** An owner's partial edit: every field optional, nested objects merged. */
-export const siteSettingsPatchSchema = siteSettingsSchema
-  .extend({
-    limits: limitsSchema.partial().strict(),
-    rateLimits: rateLimitsSchema.partial().strict(),
+export const siteSettingsPatchSchema = z
+  .object({
+    ...settingsShape,
+    limits: z.object(limitsShape).partial().strict(),
+    rateLimits: z.object(rateLimitsShape).partial().strict(),
   })
   .partial()
   .strict();
 export type SiteSettingsPatch = z.infer<typeof siteSettingsPatchSchema>;
 
 export function defaultSettings(): SiteSettings {
-  return siteSettingsSchema.parse({});
+  return structuredClone(DEFAULT_SETTINGS) as SiteSettings;
 }
 
 export function mergeSettings(current: SiteSettings, patch: SiteSettingsPatch): SiteSettings {
@@ -83,9 +90,9 @@ export function mergeSettings(current: SiteSettings, patch: SiteSettingsPatch): 
   });
 }
 
-/** Stored settings are re-read through the schema so new fields get their defaults. */
+/** Stored settings are read over the defaults, so settings added later get their default values. */
 export function parseStoredSettings(json: string): SiteSettings {
-  return siteSettingsSchema.parse(JSON.parse(json));
+  return mergeSettings(defaultSettings(), JSON.parse(json) as SiteSettingsPatch);
 }
 
 export const siteIdSchema = z.string().regex(/^[a-z0-9-]{2,40}$/, 'must be 2–40 characters of a–z, 0–9 and -');

@@ -21,3 +21,19 @@ export function charLength(s: string): number {
   for (const _ of s) n++;
   return n;
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Half of a UTF-16 pair cannot be stored or shown as text. */
+export function hasLoneSurrogate(s: string): boolean {
+  return LONE_SURROGATE.test(s);
+}
+
+/** Direction overrides and isolates let a name display as something else (U+202E "evil" tricks). */
+export function hasBidiControls(s: string): boolean {
+  return /[\u202A-\u202E\u2066-\u2069]/.test(s);
+}
+
+/** True when nothing would show: only spaces, zero-width and other format characters. */
+export function isInvisible(s: string): boolean {
+  return s.replace(/[\p{Cf}\p{Z}\s]/gu, '') === '';
+}

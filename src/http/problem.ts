@@ -23,7 +23,7 @@ export function fromZod(err: ZodError, where?: string): Problem {
     const at = i.path.map(String).join('.');
     // A field the API does not accept is named as the field itself.
     if (i.code === 'unrecognized_keys')
-      return i.keys.map((k) => ({ path: at ? `${at}.${k}` : k, message: 'is not an accepted field' }));
+      return i.keys.map((k) => ({ path: (at ? `${at}.${k}` : k).slice(0, 100), message: 'is not an accepted field' }));
     return [{ path: at || (where ?? 'body'), message: i.message }];
   });
   const fields = [...new Set(errors.map((e) => e.path))];

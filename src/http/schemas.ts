@@ -1,6 +1,6 @@
 // HTTP: the zod schemas that validate requests, type responses and generate the OpenAPI document.
 import { z } from 'zod';
-import { charLength, hasControlCharacters, normaliseText } from '../domain/text';
+import { charLength, hasBidiControls, hasControlCharacters, hasLoneSurrogate, isInvisible, normaliseText } from '../domain/text';
 import { commentStatuses } from '../domain/types';
 import { moderationActions } from '../domain/moderation';
 import { siteSettingsPatchSchema, siteSettingsSchema } from '../domain/settings';
@@ -15,6 +15,10 @@ export function textField(min: number, max: number, multiline = false) {
       // Controls are checked before trimming: trim() would silently drop a leading or trailing VT, FF, CR or U+2028.
       if (hasControlCharacters(untrimmed) || (!multiline && /[\n\t]/.test(s)))
         ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+      else if (hasLoneSurrogate(s)) ctx.addIssue({ code: 'custom', message: 'must be valid Unicode text' });
+      else if (!multiline && hasBidiControls(s))
+        ctx.addIssue({ code: 'custom', message: 'must not contain direction-override characters' });
+      else if (min >= 1 && isInvisible(s)) ctx.addIssue({ code: 'custom', message: 'is required' });
       else if (charLength(s) < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'is required' : `must be at least ${min} characters` });
       else if (charLength(s) > max) ctx.addIssue({ code: 'custom', message: `must be at most ${max} characters` });
     })

@@ -64,7 +64,7 @@ export class SqliteComments implements CommentRepository {
       pageForPost: p('SELECT id, url, title FROM pages WHERE site_id = ? AND key = ?'),
       insertPage: p(`INSERT INTO pages (site_id, key, url, title, created_at) VALUES (@siteId, @key, @url, @title, @now)
         RETURNING id`),
-      updatePageInfo: p('UPDATE pages SET url = coalesce(@url, url), title = coalesce(@title, title) WHERE id = @id'),
+      updatePageInfo: p('UPDATE pages SET url = coalesce(url, @url), title = coalesce(title, @title) WHERE id = @id'),
       pageById: p('SELECT * FROM pages WHERE id = ?'),
       parent: p('SELECT id, page_id, root_id, depth, path FROM comments WHERE id = ?'),
       insert: p(`INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, shown,
@@ -217,11 +217,11 @@ export class SqliteComments implements CommentRepository {
     })();
   }
 
-  /** The page's id, created on its first comment; a newer title or URL from the embedding page is kept. */
+  /** The page's id, created on its first comment. Title and URL are filled in once, not overwritten by any later poster. */
   private upsertPage(c: NewComment): number {
     const page = this.s.pageForPost.get(c.siteId, c.page.key) as { id: number; url: string | null; title: string | null } | undefined;
     if (!page) return (this.s.insertPage.get({ siteId: c.siteId, key: c.page.key, url: c.page.url, title: c.page.title, now: c.createdAt }) as { id: number }).id;
-    if ((c.page.url && c.page.url !== page.url) || (c.page.title && c.page.title !== page.title))
+    if ((c.page.url && !page.url) || (c.page.title && !page.title))
       this.s.updatePageInfo.run({ id: page.id, url: c.page.url, title: c.page.title });
     return page.id;
   }
