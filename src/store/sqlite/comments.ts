@@ -90,7 +90,7 @@ export class SqliteComments implements CommentRepository {
       editBody: p(`UPDATE comments SET body_source = @bodySource, body_html = @bodyHtml, body_hash = @bodyHash,
         edited_at = @editedAt WHERE id = @id RETURNING *`),
       setStatus: p(`UPDATE comments SET status = @to, status_before_delete = @before, status_changed_at = @now WHERE id = @id`),
-      lastByIp: p('SELECT max(created_at) AS t FROM comments WHERE site_id = ? AND ip_hmac = ?'),
+      lastByIp: p('SELECT max(created_at) AS t FROM comments WHERE ip_hmac = ? AND site_id = ?'),
       duplicate: p(`SELECT 1 FROM comments c JOIN pages p ON p.id = c.page_id
         WHERE c.email_hmac = @emailHmac AND c.body_hash = @bodyHash AND c.site_id = @siteId AND p.key = @pageKey
           AND c.status <> 'deleted' LIMIT 1`),
@@ -287,7 +287,7 @@ export class SqliteComments implements CommentRepository {
   }
 
   async lastPostAtByIp(siteId: string, ipHmac: string): Promise<number | null> {
-    return (this.s.lastByIp.get(siteId, ipHmac) as { t: number | null }).t;
+    return (this.s.lastByIp.get(ipHmac, siteId) as { t: number | null }).t;
   }
 
   async hasDuplicate(siteId: string, pageKey: string, emailHmac: string, bodyHash: string): Promise<boolean> {
