@@ -27,3 +27,9 @@ test('the bundle is one minified IIFE with no source map or external import', ()
   expect(src).not.toMatch(/sourceMappingURL|\bimport\s*\(|\brequire\(/);
   expect(src.trimStart().startsWith('"use strict";(()=>{') || src.trimStart().startsWith('(()=>{')).toBe(true);
 });
+
+test('the widget sources typecheck against the DOM library (embed/tsconfig.json; esbuild does not typecheck)', () => {
+  const tsc = require.resolve('typescript/bin/tsc');
+  // Throws, failing the test, with tsc's report when there is a type error.
+  execFileSync(process.execPath, [tsc, '-p', path.join(root, 'embed/tsconfig.json')], { cwd: root, encoding: 'utf8' });
+}, 60_000);
