@@ -101,7 +101,7 @@ async function main() {
         await widget.getByRole('textbox', { name: 'Name', exact: true }).fill('Sam Okafor');
         await widget.getByRole('textbox', { name: 'Email', exact: true }).fill('sam@example.com');
         await widget.getByRole('button', { name: 'Post Comment' }).click();
-        await widget.getByText('Your comment is awaiting moderation.').waitFor();
+        await widget.locator('p.pending').waitFor();
       } else {
         await widget.getByRole('textbox', { name: 'Name', exact: true }).fill('Sam Okafor');
       }

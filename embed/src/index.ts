@@ -19,7 +19,7 @@ const serviceOrigin = script && script.src ? new URL(script.src, location.href).
 const mounted = new WeakMap<Element, { root: ShadowRoot; stop: AbortController }>();
 
 function render(el: Element, options: Options): void {
-  if (!el || !options || !options.site) throw new TypeError('Marginalia.render(element, {site}) needs an element and a site');
+  if (!el || !options || !options.site) throw new TypeError('Marginalia.render(el, {site})');
   let m = mounted.get(el);
   if (m) m.stop.abort(); // re-rendering replaces the previous thread and cancels its requests
   else {

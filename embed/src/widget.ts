@@ -56,7 +56,8 @@ function applyTheme(el: El, theme: string | undefined, signal: AbortSignal): voi
 const btn = (label: string, onclick: (e: Event) => void, cls = 'link') =>
   h('button', { type: 'button', class: 'btn ' + cls, onclick }, label);
 
-const lastSegment = (p: unknown) => (Array.isArray(p) ? String(p[p.length - 1]) : String(p).split(/[./]/).pop() || '');
+/** "author.name" → "name": the problem's path names the form field by its last segment. */
+const lastSegment = (p: unknown) => String(p).split(/[./,]/).pop() || '';
 const enc = encodeURIComponent;
 
 export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): void {
@@ -67,6 +68,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
   const id = 'mg' + ++uid + '-';
   const inputs = {} as Record<Field, Control>;
   const errs = {} as Record<Field, El>;
+  const labels = {} as Record<Field, string>;
   let count = 0;
   let cursor: string | null = null;
   let maxDepth = 5;
@@ -87,6 +89,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
     input.setAttribute('aria-describedby', err.id);
     inputs[k] = input;
     errs[k] = err;
+    labels[k] = label;
     return h('div', { class: 'f' },
       h('label', { for: input.id }, label, required && h('span', { class: 'req', 'aria-hidden': 'true' }, ' *')),
       input, err);
@@ -105,7 +108,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
       field('body', t.body, h('textarea', { rows: 5 }), true),
       h('div', { class: 'row' },
         field('name', t.name, h('input', { type: 'text', autocomplete: 'name' }), true),
-        field('email', t.email, h('input', { type: 'email', autocomplete: 'email', spellcheck: 'false' }), true),
+        field('email', t.email, h('input', { type: 'email', autocomplete: 'email' }), true),
         field('website', t.website, h('input', { type: 'url', autocomplete: 'url', inputmode: 'url' }), false)),
       // The honeypot: invisible and unreachable for people and assistive technology; bots fill it.
       h('div', { class: 'hp', 'aria-hidden': 'true' },
@@ -169,7 +172,12 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
       return [[], n ? fill(t.rate, { n }) : d.detail || fill(t.rate, { n: 60 })];
     }
     if (r.status == 400 && Array.isArray(d.errors) && d.errors.length) {
-      return [d.errors.map((e: { path: unknown; message: string }) => [lastSegment(e.path), String(e.message)]), t.fix];
+      // The server says "must be a valid e-mail address"; beside the field that reads "Email must be …".
+      return [d.errors.map((e: { path: unknown; message: string }) => {
+        const k = lastSegment(e.path) as Field;
+        const m = String(e.message);
+        return [k, (/^[a-z]/.test(m) && labels[k] ? labels[k] + ' ' + m : m).replace(/[^.!?]$/, '$&.')];
+      }), t.fix];
     }
     return [[], (r.status < 500 && typeof d.detail == 'string' && d.detail) || t.fail];
   };
@@ -278,7 +286,12 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
       actions,
       panel);
 
-    if (a && !pending && !closed) actions.append(btn(t.reply, (e) => startReply(c, li, e.currentTarget as El)));
+    if (a && !pending && !closed) {
+      // "Reply to Maya": the visible word first, and unambiguous among many Reply buttons for screen readers.
+      const reply = btn(t.reply, () => startReply(c, li, reply));
+      reply.setAttribute('aria-label', fill(t.replyTo, { name: a.name }));
+      actions.append(reply);
+    }
     if (own) {
       const edit = btn(t.edit, () => editComment(c, pending, li, el, body, panel, edit));
       const del = btn(t.del, () => confirmDelete(c, pending, li, panel, del));

@@ -108,7 +108,8 @@ test('a field error from the server is shown beside that field and the reader ke
   await postButton().click();
   await widget().locator('[aria-invalid=true]').waitFor();
   expect(posts).toHaveLength(1);
-  expect(await errorOf('Email')).toMatch(/e-mail/i);
+  // The server's message, phrased with the field's label.
+  expect(await errorOf('Email')).toBe('Email must be a valid e-mail address.');
   expect(await errorOf('Comment')).toBe('');
   expect(await field('Email').getAttribute('aria-invalid')).toBe('true');
   expect(await alertText()).toBe('Please correct the marked fields.');
@@ -144,7 +145,7 @@ test('a network failure says so, keeps the text, and the next try goes through',
 
   await page.unroute('**/api/v1/sites/demo/comments');
   await postButton().click();
-  await widget().getByText('Your comment is awaiting moderation.').waitFor();
+  await widget().locator('p.pending', { hasText: 'Your comment is awaiting moderation.' }).waitFor();
   expect(await alertText()).toBe('');
 });
 
@@ -217,7 +218,7 @@ test('name, e-mail and website are remembered in localStorage only when the read
   await openDemo();
   await fillForm('Not remembering me.');
   await postButton().click();
-  await widget().getByText('Your comment is awaiting moderation.').waitFor();
+  await widget().locator('p.pending', { hasText: 'Your comment is awaiting moderation.' }).waitFor();
   expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('marginalia:author'))).toBeNull();
 
   await field('Comment').fill('Remember me this time.');

@@ -120,7 +120,7 @@ test('a reply opens the form under the comment and shows up nested beneath it, b
   const parentId = await seed({ body: 'Does the path flood in winter?' });
   await approve(parentId);
   await openDemo();
-  await item(parentId).getByRole('button', { name: 'Reply' }).click();
+  await item(parentId).getByRole('button', { name: 'Reply to Grace', exact: true }).click();
 
   // The form moved inside the comment, titled for the reply, with its text box focused.
   const form = item(parentId).locator('section.respond');
@@ -226,8 +226,8 @@ test('a host page with hostile CSS leaves the widget usable, and the widget styl
 
   await fillForm('Still works on an ugly page.');
   await widget().getByRole('button', { name: 'Post Comment' }).click();
-  await widget().getByText('Your comment is awaiting moderation.').waitFor();
-  expect(await widget().getByText('Your comment is awaiting moderation.').isVisible()).toBe(true);
+  await widget().locator('p.pending', { hasText: 'Your comment is awaiting moderation.' }).waitFor();
+  expect(await widget().locator('p.pending', { hasText: 'Your comment is awaiting moderation.' }).isVisible()).toBe(true);
 });
 
 test('the whole flow works with the keyboard alone: post, then reply, and the honeypot is never reached', async () => {
@@ -249,12 +249,12 @@ test('the whole flow works with the keyboard alone: post, then reply, and the ho
   }
 
   // Reply with the keyboard: Tab to the comment's Reply button, Enter, type into the form that opens.
-  await tabTo((f) => f.tag === 'button' && f.text === 'Reply');
+  await tabTo((f) => f.tag === 'button' && f.text === 'Reply to Grace');
   await page.keyboard.press('Enter');
   expect((await focused(page))?.name).toBe('body');
   // Escape cancels the reply and returns to the Reply button.
   await page.keyboard.press('Escape');
-  expect(await focused(page)).toMatchObject({ tag: 'button', text: 'Reply' });
+  expect(await focused(page)).toMatchObject({ tag: 'button', text: 'Reply to Grace' });
   await page.keyboard.press('Enter');
   await page.keyboard.type('Yes, until ten in the evening.');
   await page.keyboard.press('Tab');
@@ -316,7 +316,7 @@ test('the demo page runs under its strict CSP with the widget styled, and talks 
   await field('Comment').focus();
   await fillForm('Checking the network tab.');
   await widget().getByRole('button', { name: 'Post Comment' }).click();
-  await widget().getByText('Your comment is awaiting moderation.').waitFor();
+  await widget().locator('p.pending', { hasText: 'Your comment is awaiting moderation.' }).waitFor();
 
   expect(rec.consoleErrors.filter((m) => /Content Security Policy|Refused/i.test(m))).toEqual([]);
   expect(rec.requests.some((u) => u.endsWith('/form-token'))).toBe(true);
