@@ -334,3 +334,25 @@ test('data-theme="auto" follows the reader\'s colour scheme', async () => {
   await page.waitForTimeout(100);
   expect(await shadow('root.querySelector(".mg").classList.contains("dark")')).toBe(false);
 });
+
+test('mounts where data-target points, or right after the script when no target matches; data-lang picks French', async () => {
+  const html = (script: string) => `<!doctype html><html lang="en"><head><title>Host</title></head>
+    <body><p id="before">Article.</p>${script}<p id="after">Footer.</p><section id="elsewhere"></section></body></html>`;
+  await page.route(server.baseUrl + '/targeted.html', (route) => route.fulfill({
+    contentType: 'text/html',
+    body: html('<script src="/embed.js" data-site="demo" data-target="#elsewhere" data-lang="fr" data-page="/t"></script>'),
+  }));
+  await page.route(server.baseUrl + '/untargeted.html', (route) => route.fulfill({
+    contentType: 'text/html',
+    body: html('<script id="s" src="/embed.js" data-site="demo" data-page="/u"></script>'),
+  }));
+
+  await page.goto(server.baseUrl + '/targeted.html');
+  await page.locator('#elsewhere h2', { hasText: '0 commentaire' }).waitFor();
+  expect(await page.locator('#elsewhere h3').textContent()).toBe('Ajouter un commentaire');
+
+  await page.goto(server.baseUrl + '/untargeted.html');
+  await page.locator('#s + div h2', { hasText: '0 Comments' }).waitFor();
+  expect(await page.evaluate(`document.getElementById('s').nextElementSibling.nextElementSibling.id`)).toBe('after');
+  expect(await page.locator('#elsewhere').evaluate((el: any) => el.shadowRoot)).toBeNull();
+});
