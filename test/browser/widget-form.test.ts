@@ -356,3 +356,16 @@ test('mounts where data-target points, or right after the script when no target 
   expect(await page.evaluate(`document.getElementById('s').nextElementSibling.nextElementSibling.id`)).toBe('after');
   expect(await page.locator('#elsewhere').evaluate((el: any) => el.shadowRoot)).toBeNull();
 });
+
+test('a comment the server approves at once is listed, counted and announced as posted', async () => {
+  await configure(server, { moderation: 'none' });
+  await openDemo();
+  await fillForm('Trusted straight away.');
+  await postButton().click();
+  const mine = widget().locator('ol.list > li', { hasText: 'Trusted straight away.' });
+  await mine.waitFor();
+  expect(await mine.locator('p.pending').count()).toBe(0);
+  await widget().locator('h2', { hasText: '1 Comment' }).waitFor();
+  await widget().getByRole('status').filter({ hasText: 'Your comment has been posted.' }).waitFor();
+  expect(await mine.getByRole('button', { name: 'Edit' }).count()).toBe(1);
+});
