@@ -3,7 +3,7 @@
 import { Api, type PublicComment, type Reply, retryAfter } from './api';
 import { h, safeHtml } from './dom';
 import { fill, strings } from './i18n';
-import { keepOwnComment, loadIdentity, ownComment, saveIdentity } from './storage';
+import { keepOwnComment, loadIdentity, ownComment, ownPending, saveIdentity } from './storage';
 import { ago, fullDate } from './time';
 import { checkBody, checkDraft, type Field, normaliseWebsite } from './validate';
 import css from './widget.css';
@@ -22,7 +22,6 @@ type Errors = [string, string][];
 type El = HTMLElement;
 interface ReplyTarget {
   id: string;
-  li: El;
   button: El;
 }
 interface Posted {
@@ -65,6 +64,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
   const api = new Api(o.api || location.origin, signal);
   const sitePath = '/sites/' + enc(o.site);
   const pageKey = o.page || location.pathname;
+  const thread = o.site + ' ' + pageKey;
   const id = 'mg' + ++uid + '-';
   const inputs = {} as Record<Field, Control>;
   const errs = {} as Record<Field, El>;
@@ -240,6 +240,8 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
       place(li, Math.min(c.depth || 0, maxDepth));
       first ||= li;
     }
+    // The reader's own comments still in moderation are not in the list; show them where they belong.
+    if (!from) for (const c of ownPending(thread)) if (!byId(c.id)) attach(item(c, true), c.parentId);
     cursor = d.nextCursor || null;
     more.hidden = !cursor;
     setCount();
@@ -253,6 +255,19 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
     (d ? replies(last[d - 1]) : list).append(li);
     last[d] = li;
     last.length = d + 1;
+  }
+
+  const byId = (cid: string | null) => cid && list.querySelector<El>(`li[data-id="${CSS.escape(cid)}"]`);
+
+  /** Puts a new own comment under its parent (beside it at the depth cap), or at the end of the thread. */
+  function attach(li: El, parentId: string | null): void {
+    const p = byId(parentId);
+    const pd = p ? +(p.dataset.depth || 0) : -1;
+    const depth = Math.min(pd + 1, maxDepth);
+    li.dataset.depth = String(depth);
+    if (!p) list.append(li);
+    else if (depth > pd) replies(p).append(li);
+    else p.after(li);
   }
 
   const replies = (li: El): El => li.querySelector(':scope>ol') || li.appendChild(h('ol', { class: 'replies' }));
@@ -351,7 +366,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
       const r = await send(() => api.call('PATCH', '/comments/' + enc(c.id), { body: ta.value }, own.token), msg);
       if (!r) return;
       if (r.status != 200 || !r.data) return void (msg.textContent = problemText(r));
-      keepOwnComment(c.id, { ...own, body: ta.value });
+      keepOwnComment(c.id, { ...own, body: ta.value, pending: own.pending && r.data.comment });
       li.replaceChild(card(r.data.comment, pending, li), el);
       li.focus();
       announce(t.saved);
@@ -401,7 +416,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
   // ---- writing ----
 
   function startReply(c: PublicComment, li: El, button: El): void {
-    parent = { id: c.id, li, button };
+    parent = { id: c.id, button };
     li.firstElementChild!.after(section);
     formTitle.textContent = fill(t.replyTo, { name: c.author ? c.author.name : '' });
     cancelReplyBtn.hidden = false;
@@ -461,21 +476,16 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
 
   function posted(data: Posted, d: { body: string; name: string; email: string; website: string }, to: ReplyTarget | null): void {
     const pending = data.status != 'approved';
-    if (data.editToken) keepOwnComment(data.comment.id, { token: data.editToken, until: Date.parse(data.editableUntil), body: d.body });
+    if (data.editToken) {
+      keepOwnComment(data.comment.id, {
+        token: data.editToken, until: Date.parse(data.editableUntil), body: d.body,
+        thread, pending: pending ? data.comment : undefined,
+      });
+    }
     saveIdentity(remember.checked ? { name: d.name, email: d.email, website: d.website } : null);
     const li = item(data.comment, pending);
-    if (to) {
-      cancelReply(false);
-      const pd = +(to.li.dataset.depth || 0);
-      const depth = Math.min(pd + 1, maxDepth);
-      li.dataset.depth = String(depth);
-      // At the depth cap a reply attaches beside its parent rather than inside it.
-      if (depth > pd) replies(to.li).append(li);
-      else to.li.after(li);
-    } else {
-      li.dataset.depth = '0';
-      list.append(li);
-    }
+    if (to) cancelReply(false);
+    attach(li, to && to.id);
     if (!pending) count++, setCount();
     inputs.body.value = '';
     token = null;

@@ -166,10 +166,18 @@ test('the reader edits and deletes their own comment within the window; others g
   expect(await item(otherId).getByRole('button', { name: 'Report' }).count()).toBe(1);
   expect(await item(id).getByRole('button', { name: 'Report' }).count()).toBe(0);
 
-  // Approved and reloaded, the edit token from localStorage still offers Edit and Delete.
+  // Reloaded while still in moderation, the reader's own comment is still shown to them, with Edit.
+  await page.reload();
+  await item(id).locator('p.pending').waitFor();
+  expect(await item(id).getByRole('button', { name: 'Edit' }).count()).toBe(1);
+  expect(await widget().locator('h2').textContent()).toBe('1 Comment');
+
+  // Approved and reloaded, it is listed once, and the edit token from localStorage still offers Edit and Delete.
   await approve(id);
   await page.reload();
   await item(id).waitFor();
+  expect(await item(id).count()).toBe(1);
+  expect(await item(id).locator('p.pending').count()).toBe(0);
   await item(id).getByRole('button', { name: 'Edit' }).click();
   const editor = item(id).getByRole('textbox', { name: 'Edit your comment' });
   expect(await editor.inputValue()).toBe('First *draft*.');

@@ -137,6 +137,10 @@ test('a reply opens the form under the comment and shows up nested beneath it, b
   expect(await widget().locator('section.respond h3').textContent()).toBe('Add a Comment');
 
   const replyId = (await reply.getAttribute('data-id'))!;
+  // After a reload the reader still sees their waiting reply in its place (kept in localStorage).
+  await page.reload();
+  await item(parentId).locator(`ol.replies > li[data-id="${replyId}"] p.pending`).waitFor();
+
   await approve(replyId);
   await page.reload();
   await item(replyId).waitFor();
