@@ -28,35 +28,33 @@ export interface Reply {
   headers: Headers;
 }
 
-export class Api {
-  constructor(
-    readonly base: string,
-    private readonly signal: AbortSignal,
-  ) {}
+export type Call = (method: string, path: string, body?: unknown, token?: string) => Promise<Reply>;
 
-  /** Resolves with any HTTP answer; rejects only when the network fails (or the widget is torn down). */
-  async call(method: string, path: string, body?: unknown, token?: string): Promise<Reply> {
+/**
+ * A caller for the API at `base`: resolves with any HTTP answer; rejects only when the network fails
+ * (or the widget is torn down, through `signal`).
+ */
+export function api(base: string, signal: AbortSignal): Call {
+  return async (method, path, body, token) => {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;
-    const res = await fetch(this.base + '/api/v1' + path, {
+    const res = await fetch(base + '/api/v1' + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: 'omit',
-      signal: this.signal,
+      signal,
+      // Lists revalidate with their ETag every time; writes and form tokens are never cached.
       cache: method == 'GET' ? 'no-cache' : 'no-store',
     });
-    let data = null;
-    if (/json/.test(res.headers.get('Content-Type') || '')) data = await res.json().catch(() => null);
+    const data = /json/.test(res.headers.get('Content-Type') || '') ? await res.json().catch(() => null) : null;
     return { status: res.status, data, headers: res.headers };
-  }
+  };
 }
 
-/** Seconds to wait from a 429's Retry-After (delta-seconds or an HTTP date), or null when unreadable. */
+/** Seconds to wait from a 429's Retry-After (the service sends delta-seconds), or null when absent. */
 export function retryAfter(headers: Headers): number | null {
-  const v = headers.get('Retry-After');
-  if (!v) return null;
-  const n = /^\d+$/.test(v.trim()) ? +v : (Date.parse(v) - Date.now()) / 1000;
-  return isFinite(n) ? Math.max(1, Math.ceil(n)) : null;
+  const n = Number(headers.get('Retry-After'));
+  return n > 0 ? Math.ceil(n) : null;
 }

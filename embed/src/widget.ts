@@ -1,6 +1,6 @@
 // One mounted comment thread: the count, the threaded list, the form, and the reader's own comments.
 // Written as one closure rather than a class so the minifier can shorten every internal name (size budget).
-import { Api, type PublicComment, type Reply, retryAfter } from './api';
+import { api as apiAt, type PublicComment, type Reply, retryAfter } from './api';
 import { h, safeHtml } from './dom';
 import { fill, strings } from './i18n';
 import { keepOwnComment, loadIdentity, ownComment, ownPending, saveIdentity } from './storage';
@@ -61,7 +61,8 @@ const enc = encodeURIComponent;
 
 export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): void {
   const [lang, t] = strings(o.lang);
-  const api = new Api(o.api || location.origin, signal);
+  const base = o.api || location.origin;
+  const call = apiAt(base, signal);
   const sitePath = '/sites/' + enc(o.site);
   const pageKey = o.page || location.pathname;
   const thread = o.site + ' ' + pageKey;
@@ -215,7 +216,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
     retry.hidden = true;
     moreMsg.textContent = '';
     if (!from) heading.textContent = t.loading;
-    const r = await send(() => api.call('GET', `${sitePath}/comments?${q}`), null);
+    const r = await send(() => call('GET', `${sitePath}/comments?${q}`), null);
     const d = r && r.status == 200 && r.data;
     if (!d || !Array.isArray(d.comments)) {
       if (signal.aborted) return;
@@ -323,8 +324,8 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
   /** The service's own identicon; anything pointing elsewhere is dropped (no third-party requests). */
   function avatar(src: string | null | undefined): El {
     try {
-      const u = new URL(src || '', api.base);
-      if (src && u.origin == new URL(api.base).origin) {
+      const u = new URL(src || '', base);
+      if (src && u.origin == new URL(base).origin) {
         return h('img', { class: 'av', src: u.href, alt: '', width: 40, height: 40, loading: 'lazy' });
       }
     } catch {
@@ -363,7 +364,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
     panelForm(panel, back, t.save, async (msg) => {
       const bad = checkBody(ta.value, t);
       if (bad) return void ((msg.textContent = bad), ta.focus());
-      const r = await send(() => api.call('PATCH', '/comments/' + enc(c.id), { body: ta.value }, own.token), msg);
+      const r = await send(() => call('PATCH', '/comments/' + enc(c.id), { body: ta.value }, own.token), msg);
       if (!r) return;
       if (r.status != 200 || !r.data) return void (msg.textContent = problemText(r));
       keepOwnComment(c.id, { ...own, body: ta.value, pending: own.pending && r.data.comment });
@@ -379,7 +380,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
     const own = ownComment(c.id);
     if (!own) return expired(back);
     panelForm(panel, back, t.del, async (msg) => {
-      const r = await send(() => api.call('DELETE', '/comments/' + enc(c.id), undefined, own.token), msg);
+      const r = await send(() => call('DELETE', '/comments/' + enc(c.id), undefined, own.token), msg);
       if (!r) return;
       if (r.status != 204 && r.status != 200) return void (msg.textContent = problemText(r));
       keepOwnComment(c.id, null);
@@ -398,7 +399,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
     const sel = h('select', { id: sid }, ...(['spam', 'abuse', 'off-topic', 'other'] as const).map((v) => h('option', { value: v }, t[v])));
     const note = h('input', { type: 'text', id: sid + 'n', maxlength: 500 });
     panelForm(panel, back, t.send, async (msg) => {
-      const r = await send(() => api.call('POST', '/comments/' + enc(c.id) + '/reports',
+      const r = await send(() => call('POST', '/comments/' + enc(c.id) + '/reports',
         { reason: sel.value, note: note.value.trim() || undefined }), msg);
       if (!r) return;
       if (r.status >= 300) return void (msg.textContent = problemText(r));
@@ -435,7 +436,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
   /** The form token is fetched once the reader starts on the form; a failed fetch is retried on submit. */
   function formToken(): Promise<string | undefined> {
     const forget = () => void (token = null);
-    return (token ||= api.call('POST', sitePath + '/form-token').then((r) => (r.data && r.data.formToken) || forget(), forget));
+    return (token ||= call('POST', sitePath + '/form-token').then((r) => (r.data && r.data.formToken) || forget(), forget));
   }
 
   async function submit(e: Event): Promise<void> {
@@ -453,7 +454,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
     const canonical = document.querySelector<HTMLLinkElement>('link[rel=canonical]');
     try {
       const formTokenValue = await formToken();
-      const r = await send(() => api.call('POST', sitePath + '/comments', {
+      const r = await send(() => call('POST', sitePath + '/comments', {
         page: pageKey,
         pageUrl: (canonical ? canonical.href : location.origin + location.pathname).slice(0, 2048),
         pageTitle: document.title.slice(0, 300) || undefined,
