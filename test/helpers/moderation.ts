@@ -16,7 +16,7 @@ export function queue(
   query: Record<string, string | number> = {},
   opts: { token?: string; site?: string } = {},
 ): Promise<ApiResponse> {
-  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
   return call(server, 'GET', `/api/v1/sites/${opts.site ?? 'demo'}/moderation/comments${qs ? `?${qs}` : ''}`, {
     token: opts.token ?? server.ownerToken,
   });

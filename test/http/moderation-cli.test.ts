@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { call } from '../helpers/api';
 
+jest.setTimeout(60_000);
+
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/src/cli/index.js');
 const MAIN = path.join(ROOT, 'dist/src/main.js');
