@@ -197,6 +197,42 @@ test('a comment carrying XSS payloads renders as harmless text and its javascrip
   expect(await author.getAttribute('rel')).toContain('noopener');
 });
 
+test('even hostile HTML from the API is defused by the widget (second line of defence), with no foreign request', async () => {
+  const evil = {
+    id: 'c_01HOSTILEHOSTILEHOSTILE000', parentId: null, depth: 0, deleted: false,
+    createdAt: new Date().toISOString(), editedAt: null,
+    author: { name: 'Mallory', website: 'javascript:alert(1)', avatar: 'https://evil.example/track.png' },
+    html: '<p>hi<img src="https://evil.example/x.png" onerror="alert(2)"><a href="javascript:alert(3)">link</a>'
+      + '<a href=" JaVaScRiPt:alert(4)">spaced</a><script>alert(5)</script><iframe src="https://evil.example/"></iframe>'
+      + '<b onclick="alert(6)" style="position:fixed">bold</b><a href="https://ok.example/">fine</a></p>',
+  };
+  await page.route('**/api/v1/sites/demo/comments?*', (route) => route.request().method() === 'GET'
+    ? route.fulfill({ contentType: 'application/json', body: JSON.stringify({ comments: [evil], nextCursor: null, page: { key: '/', title: null, url: null, closed: false, commentCount: 1 }, maxDepth: 5 }) })
+    : route.continue());
+  await openDemo();
+  const li = item(evil.id);
+  await li.waitFor();
+  await page.waitForTimeout(300);
+  const dom = await page.evaluate(() => {
+    const root = (globalThis as any).document.querySelector('#comments').shadowRoot;
+    const body = root.querySelector('.body');
+    return {
+      html: body.innerHTML,
+      author: root.querySelector('.author').innerHTML,
+      avatar: root.querySelector('.av').tagName,
+    };
+  });
+  const rel = 'rel="nofollow ugc noopener noreferrer"';
+  expect(dom.html).toBe(`<p>hi<a ${rel}>link</a><a ${rel}>spaced</a><b>bold</b><a href="https://ok.example/" ${rel}>fine</a></p>`);
+  expect(dom.author).toBe('Mallory');
+  expect(dom.avatar).toBe('SPAN');
+  await li.getByText('link', { exact: true }).click();
+  await li.getByText('bold').click();
+  await page.waitForTimeout(200);
+  expect(rec.dialogs).toEqual([]);
+  expect(foreignRequests(rec, server.baseUrl)).toEqual([]);
+});
+
 test('a host page with hostile CSS leaves the widget usable, and the widget styles do not leak out', async () => {
   const hostile = `<!doctype html><html lang="en"><head><title>Hostile</title>
     <style>* { all: unset } div { display: none !important } label { color: rgb(1, 2, 3) }</style></head>
