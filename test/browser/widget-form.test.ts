@@ -1,6 +1,6 @@
 // The widget in real Chromium against the real server: errors, the reader's own comments, options and SPA use.
 import type { Browser, Page, Request } from 'playwright-core';
-import { launchBrowser, openPage, focused, type PageRecord } from '../helpers/browser';
+import { buildEmbed, launchBrowser, openPage, focused, type PageRecord } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, configure, fastPosting } from '../helpers/api';
 
@@ -14,6 +14,7 @@ let closePage: () => Promise<void>;
 let posts: Request[];
 
 beforeAll(async () => {
+  buildEmbed(); // the server serves dist/embed/embed.js: test the current sources
   browser = await launchBrowser();
 });
 afterAll(async () => {

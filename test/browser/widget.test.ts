@@ -1,6 +1,6 @@
 // The widget in real Chromium against the real server: the reader's main flows on the demo page.
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, foreignRequests, focused, type PageRecord } from '../helpers/browser';
+import { buildEmbed, launchBrowser, openPage, foreignRequests, focused, type PageRecord } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, configure, fastPosting } from '../helpers/api';
 
@@ -13,6 +13,7 @@ let rec: PageRecord;
 let closePage: () => Promise<void>;
 
 beforeAll(async () => {
+  buildEmbed(); // the server serves dist/embed/embed.js: test the current sources
   browser = await launchBrowser();
 });
 afterAll(async () => {

@@ -1,8 +1,16 @@
 // Headless Chromium for browser tests: one launcher, and a recorder for what a page does (requests, errors, dialogs).
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Debian's chromium by default; CHROMIUM_PATH points elsewhere (e.g. a local Chrome). */
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Rebuilds dist/embed/embed.js from the current sources (written atomically, so parallel runs are safe). */
+export function buildEmbed(): void {
+  const root = path.join(__dirname, '../..');
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-embed.js')], { cwd: root, stdio: 'inherit' });
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
