@@ -32,8 +32,9 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
   const router = Router();
 
   const authenticate: RequestHandler = async (req, res, next) => {
-    const h = req.get('authorization');
-    const token = await access.authenticate(h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined, Date.now());
+    // The auth scheme is case-insensitive (RFC 9110 §11.1): "bearer <token>" must work too.
+    const secret = /^Bearer +(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+    const token = await access.authenticate(secret, Date.now());
     res.locals.token = token;
     next();
   };

@@ -185,6 +185,23 @@ describe('authentication', () => {
     expect(Date.parse(used.lastUsedAt)).toBeGreaterThan(Date.now() - 60_000);
   });
 
+  it('accepts the Bearer scheme in any case, as HTTP auth schemes are case-insensitive', async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      const r = await call(server, 'GET', '/api/v1/me', { headers: { authorization: `${scheme} ${server.ownerToken}` } });
+      expect({ scheme, status: r.status }).toEqual({ scheme, status: 200 });
+    }
+  });
+
+  it('limits each token to moderationPerMinute requests (429 with Retry-After), without slowing other tokens', async () => {
+    const mod = await createToken(server, { role: 'moderator', site: 'demo' });
+    await configure(server, { rateLimits: { moderationPerMinute: 3 } });
+    for (let i = 0; i < 3; i++) expect((await queue(server, {}, { token: mod.secret })).status).toBe(200);
+    const limited = await queue(server, {}, { token: mod.secret });
+    expectProblem(limited, 429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await queue(server, {}, { token: server.ownerToken })).status).toBe(200);
+  });
+
   it('refuses a token for a site that does not exist (404)', async () => {
     expectProblem(await call(server, 'POST', '/api/v1/tokens', { token: server.ownerToken, body: { role: 'moderator', site: 'nowhere' } }), 404);
   });

@@ -237,6 +237,25 @@ describe('audit log', () => {
     ]);
   });
 
+  it("records an author's edit that trips a content check as one system row back to pending", async () => {
+    await configure(server, { moderation: 'none', blockedWords: ['casino'] });
+    const r = await post(server, commentInput({ body: 'Innocent' }));
+    const id = r.body.comment.id;
+    const edit = (body: string) =>
+      call(server, 'PATCH', `/api/v1/comments/${id}`, { body: { body }, headers: { authorization: `Bearer ${r.body.editToken}` } });
+    expect((await edit('Still innocent')).status).toBe(200);
+    expect((await auditLog(server, { commentId: id })).map((row) => row.action)).toEqual(['create']);
+    expect((await edit('Come to the casino')).status).toBe(200);
+    expect(await statusOf(id)).toBe('pending');
+    expect((await publicList(server)).body.comments).toEqual([]);
+    const rows = await auditLog(server, { commentId: id });
+    expect(rows.map((row) => [row.action, row.actor, row.from, row.to])).toEqual([
+      ['create', { type: 'system' }, null, 'approved'],
+      ['edit', { type: 'system' }, 'approved', 'pending'],
+    ]);
+    expect(rows[1].reason).toMatch(/casino/);
+  });
+
   it('records a report-threshold hold as one system row', async () => {
     await server.stop();
     server = await startTestServer({ env: { TRUST_PROXY: 'true' } });

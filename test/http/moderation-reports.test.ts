@@ -57,6 +57,9 @@ describe('reports', () => {
     const other = await approvedComment();
     for (const ip of ['198.51.100.1', '198.51.100.2']) expect((await report(id, ip)).status).toBe(202);
     expect((await moderated(server, id)).status).toBe('approved');
+    // Read (and so cache) the public thread and counts before the hold.
+    expect((await publicList(server)).body.comments).toHaveLength(2);
+    expect((await call(server, 'GET', '/api/v1/sites/demo/counts?page=/post')).body.counts).toEqual({ '/post': 2 });
     expect((await report(id, '198.51.100.3')).status).toBe(202);
     expect((await moderated(server, id)).status).toBe('pending');
     const list = await publicList(server);

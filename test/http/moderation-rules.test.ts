@@ -211,6 +211,19 @@ describe('refusals', () => {
     expect((await post(server, commentInput({ page: '/old' }))).status).toBe(201);
   });
 
+  it('refuses a double submit even when both copies arrive at once', async () => {
+    const input = commentInput({ body: 'Clicked twice' });
+    const [a, b] = await Promise.all([post(server, input), post(server, input)]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    expect((await publicList(server)).body.comments).toHaveLength(1);
+  });
+
+  it('refuses a flood even when both posts arrive at once', async () => {
+    await configure(server, { floodSeconds: 10 });
+    const [a, b] = await Promise.all([post(server, commentInput()), post(server, commentInput())]);
+    expect([a.status, b.status].sort()).toEqual([201, 429]);
+  });
+
   it('stores nothing and audits nothing for a refused post', async () => {
     await configure(server, { floodSeconds: 10 });
     await post(server, commentInput());
