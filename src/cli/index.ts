@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `marginalia` command: migrations, sites and tokens, by hand. Secrets are printed once, only when created.
 import { Command, InvalidArgumentError } from 'commander';
+import { ZodError } from 'zod';
 import { loadConfig, ConfigError } from '../config';
 import { openDatabase, migrate, createSqliteRepositories, MigrationError } from '../store';
 import { deriveKeys, Privacy } from '../domain/privacy';
@@ -135,6 +136,10 @@ if (require.main === module || process.argv[1]?.endsWith('marginalia.js')) {
   buildCli()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
+      if (err instanceof ZodError) {
+        for (const i of err.issues) process.stderr.write(`error: ${i.path.join('.') || 'value'}: ${i.message}\n`);
+        process.exit(1);
+      }
       if (err instanceof ConfigError || err instanceof MigrationError || err instanceof AppError || err instanceof InvalidArgumentError) {
         process.stderr.write(`error: ${(err as Error).message}\n`);
         process.exit(1);
