@@ -202,6 +202,10 @@ describe('authentication', () => {
     expect((await queue(server, {}, { token: server.ownerToken })).status).toBe(200);
   });
 
+  it('answers revoking an unknown token with 404', async () => {
+    expectProblem(await call(server, 'DELETE', '/api/v1/tokens/tok_nope', { token: server.ownerToken }), 404);
+  });
+
   it('refuses a token for a site that does not exist (404)', async () => {
     expectProblem(await call(server, 'POST', '/api/v1/tokens', { token: server.ownerToken, body: { role: 'moderator', site: 'nowhere' } }), 404);
   });

@@ -115,4 +115,29 @@ describe('closing and opening a page', () => {
     expectProblem(r, 400);
     expect(r.body.errors.map((e: any) => e.path).sort()).toEqual(['closed', 'page']);
   });
+
+  it('lists pages newest first with their counts and state, searchable by key or title (literally), with a cursor', async () => {
+    await post(server, commentInput({ page: '/a', pageTitle: '100% Alpha' }));
+    await post(server, commentInput({ page: '/b', pageTitle: 'Beta' }));
+    await post(server, commentInput({ page: '/b' }));
+    await configure(server, { moderation: 'all' });
+    await post(server, commentInput({ page: '/c_1' }));
+    await setClosed('/c_1', true);
+    const list = (q = '') => call(server, 'GET', `/api/v1/sites/demo/moderation/pages${q}`, { token: server.ownerToken });
+    const all = await list();
+    expect(all.body.items.map((p: any) => [p.key, p.approvedCount, p.pendingCount, p.closed])).toEqual([
+      ['/c_1', 0, 1, true],
+      ['/b', 2, 0, false],
+      ['/a', 1, 0, false],
+    ]);
+    expect(all.body.items[2]).toEqual({ key: '/a', title: '100% Alpha', url: null, closed: false, approvedCount: 1, pendingCount: 0, createdAt: expect.any(String) });
+    expect((await list('?q=%25')).body.items.map((p: any) => p.key)).toEqual(['/a']);
+    expect((await list('?q=_')).body.items.map((p: any) => p.key)).toEqual(['/c_1']);
+    expect((await list('?q=beta')).body.items.map((p: any) => p.key)).toEqual(['/b']);
+    const first = await list('?limit=2');
+    expect(first.body.items).toHaveLength(2);
+    const second = await list(`?limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((p: any) => p.key)).toEqual(['/a']);
+    expect(second.body.nextCursor).toBeNull();
+  });
 });
