@@ -32,9 +32,18 @@ const json = (r: { code: number | null; stdout: string; stderr: string }) => {
   return JSON.parse(r.stdout);
 };
 
+/** Newest modification time of any file under dir. */
+function newest(dir: string): number {
+  return fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+    const p = path.join(dir, e.name);
+    return Math.max(max, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }, 0);
+}
+
 beforeAll(() => {
-  // The CLI under test is the built one.
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  // The CLI under test is the built one: build when dist is missing or older than the sources.
+  const built = fs.existsSync(CLI) && fs.existsSync(MAIN) ? Math.min(fs.statSync(CLI).mtimeMs, fs.statSync(MAIN).mtimeMs) : 0;
+  if (built < newest(path.join(ROOT, 'src'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
 }, 150_000);
 
 beforeEach(() => {
