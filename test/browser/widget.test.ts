@@ -365,3 +365,15 @@ test('the demo page runs under its strict CSP with the widget styled, and talks 
   expect(foreignRequests(rec, server.baseUrl)).toEqual([]);
   expect(await page.context().cookies()).toEqual([]);
 });
+
+test('embed.js is served with a content ETag and revalidates with 304', async () => {
+  const first = await fetch(server.baseUrl + '/embed.js');
+  expect(first.status).toBe(200);
+  expect(first.headers.get('content-type')).toMatch(/javascript/);
+  expect(first.headers.get('cache-control')).toMatch(/must-revalidate|no-cache/);
+  const etag = first.headers.get('etag')!;
+  expect(etag).toMatch(/^"[\w-]{10,}"$/);
+  expect((await first.text()).length).toBeGreaterThan(1000);
+  const again = await fetch(server.baseUrl + '/embed.js', { headers: { 'if-none-match': etag } });
+  expect(again.status).toBe(304);
+});
