@@ -11,6 +11,8 @@ export type Field = keyof Draft;
 export type FieldErrors = [Field, string][];
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+/** Length in characters (code points), as the server counts: an emoji is one. */
+const len = (s: string) => [...s].length;
 
 /** A bare "ada.example" becomes "https://ada.example"; anything with a scheme is left for the check. */
 export const normaliseWebsite = (v: string) => (v && !/^[a-z][\w+.-]*:/i.test(v) ? 'https://' + v : v);
@@ -25,7 +27,7 @@ function isWebUrl(v: string): boolean {
 
 export function checkBody(body: string, t: Strings): string | null {
   const b = body.trim();
-  return !b ? t.required : b.length > 10000 ? fill(t.tooLong, { n: 10000 }) : null;
+  return !b ? t.required : len(b) > 10000 ? fill(t.tooLong, { n: 10000 }) : null;
 }
 
 /** Every problem of a draft, in form order; expects trimmed fields and a normalised website. */
@@ -33,7 +35,7 @@ export function checkDraft(d: Draft, t: Strings): FieldErrors {
   const out: FieldErrors = [];
   const add = (f: Field, m: string | null) => m && out.push([f, m]);
   add('body', checkBody(d.body, t));
-  add('name', !d.name ? t.required : d.name.length > 100 ? fill(t.tooLong, { n: 100 }) : null);
+  add('name', !d.name ? t.required : len(d.name) > 100 ? fill(t.tooLong, { n: 100 }) : null);
   add('email', !d.email ? t.required : d.email.length > 254 || !EMAIL.test(d.email) ? t.badEmail : null);
   add('website', d.website && (d.website.length > 2048 || !isWebUrl(d.website)) ? t.badUrl : null);
   return out;

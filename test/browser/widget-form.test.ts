@@ -90,13 +90,15 @@ test('client-side checks name each bad field beside it, focus the first, and sen
   expect(await errorOf('Email')).toBe('Enter a valid email address.');
   expect(await errorOf('Website')).toBe('Enter a web address starting with http:// or https://.');
 
+  // Lengths count characters as the server does: 100 emoji are a valid name.
+  await field('Name').fill('🚲'.repeat(100));
   await field('Comment').fill('x'.repeat(10_001));
-  await field('Name').fill('Ada');
   await field('Email').fill('ada@example.com');
   // A bare host name is taken as https.
   await field('Website').fill('ada.example');
   await postButton().click();
   expect(await errorOf('Comment')).toBe('Use at most 10000 characters.');
+  expect(await errorOf('Name')).toBe('');
   expect(await errorOf('Website')).toBe('');
   expect(await field('Website').inputValue()).toBe('https://ada.example');
   expect(posts).toHaveLength(0);
