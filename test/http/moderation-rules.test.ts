@@ -133,6 +133,13 @@ describe('blocked words', () => {
     expect(codes(reasons)).toEqual(['blocked_word']);
   });
 
+  it('holds a blocked word hidden in a link target behind harmless link text', async () => {
+    const { status, reasons } = await postAndInspect(commentInput({ body: 'Great [article](https://casino.example/offer), thanks' }));
+    expect(status).toBe('pending');
+    expect(codes(reasons)).toEqual(['blocked_word']);
+    expect((await postAndInspect(commentInput({ body: 'See [this](https://bestcasinos.example/)' }))).status).toBe('approved');
+  });
+
   it('matches an accented body against a blocked word listed without the accent', async () => {
     await configure(server, { blockedWords: ['cafe'] });
     expect((await postAndInspect(commentInput({ body: 'Un CAFÉ, merci' }))).status).toBe('pending');

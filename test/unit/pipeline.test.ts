@@ -236,11 +236,13 @@ describe('content checks', () => {
     expect(r === null ? false : r.reason.code === 'blocked_word' && r.status === 'pending').toBe(held);
   });
 
-  it('checks the name as well as the text, and words inside markup', () => {
+  it('checks the name, the text, words inside markup and link targets', () => {
     const settings = { blockedWords: ['casino'] };
     expect(holdBlockedWords(ctx({ settings, name: 'Casino Bob' }))).not.toBeNull();
     expect(holdBlockedWords(ctx({ settings, bodyHtml: renderMarkdown('a **casino** here') }))).not.toBeNull();
     expect(holdBlockedWords(ctx({ settings, bodyHtml: renderMarkdown('[casino](https://x.example)') }))).not.toBeNull();
+    expect(holdBlockedWords(ctx({ settings, bodyHtml: renderMarkdown('[nice](https://www.casino.example/?a=1&b=2)') }))).not.toBeNull();
+    expect(holdBlockedWords(ctx({ settings, bodyHtml: renderMarkdown('[nice](https://casinos.example)') }))).toBeNull();
     expect(holdBlockedWords(ctx({ settings: { blockedWords: [] }, name: 'Casino Bob' }))).toBeNull();
   });
 });

@@ -20,9 +20,13 @@ function matcher(words: string[]): RegExp | null {
   return re;
 }
 
+/** Link targets of the rendered body: where a reader is sent counts as much as what they read. */
+const linkTargets = (html: string) => [...html.matchAll(/<a\s[^>]*href="([^"]*)"/g)].map((m) => toPlain(m[1])).join('\n');
+
 export const holdBlockedWords: Check = ({ settings, name, bodyHtml }) => {
   const re = matcher(settings.blockedWords);
   if (!re) return null;
-  const found = foldForMatching(`${name}\n${toPlain(bodyHtml)}`).match(re);
+  // Hrefs too: otherwise "[nice post](https://casino.example)" hides a blocked word behind harmless link text.
+  const found = foldForMatching(`${name}\n${toPlain(bodyHtml)}\n${linkTargets(bodyHtml)}`).match(re);
   return found ? { status: 'pending', reason: { code: 'blocked_word', detail: `Contains the blocked word "${found[0]}".` } } : null;
 };
