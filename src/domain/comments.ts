@@ -190,25 +190,29 @@ export class CommentService {
     if (charLength(body) > site.settings.limits.bodyMax)
       throw invalidField('body', `must be at most ${site.settings.limits.bodyMax} characters`);
     const bodyHtml = renderVisible(body);
-    let updated = await this.deps.repos.comments.editBody(id, { bodySource: body, bodyHtml, bodyHash: bodyHash(body), editedAt: now });
     // An edit cannot sneak past the content checks an approved comment passed once.
-    if (updated.status === 'approved') {
-      const ctx = { settings: site.settings, bodyHtml, name: comment.authorName } as Parameters<typeof holdManyLinks>[0];
-      const held = [await holdManyLinks(ctx), await holdBlockedWords(ctx)].filter((r) => r !== null);
-      if (held.length) {
-        await this.deps.repos.comments.changeStatuses({
-          siteId: site.id,
-          ids: [id],
-          action: 'edit',
-          decide: () => ({ to: 'pending' as CommentStatus }),
-          actor: { type: 'system' },
-          reason: held.map((r) => r!.reason.detail).join(' '),
-          clearReports: false,
-          includeAuthorsPending: false,
-          now,
-        });
-        updated = (await this.deps.repos.comments.get(id))!;
-      }
+    const ctx = { settings: site.settings, bodyHtml, name: comment.authorName } as Parameters<typeof holdManyLinks>[0];
+    const held = comment.status === 'approved' ? [await holdManyLinks(ctx), await holdBlockedWords(ctx)].filter((r) => r !== null) : [];
+    let updated = await this.deps.repos.comments.editBody(id, {
+      bodySource: body,
+      bodyHtml,
+      bodyHash: bodyHash(body),
+      editedAt: now,
+      addReasons: held.map((r) => r.reason),
+    });
+    if (held.length) {
+      await this.deps.repos.comments.changeStatuses({
+        siteId: site.id,
+        ids: [id],
+        action: 'edit',
+        decide: () => ({ to: 'pending' as CommentStatus }),
+        actor: { type: 'system' },
+        reason: held.map((r) => r.reason.detail).join(' '),
+        clearReports: false,
+        includeAuthorsPending: false,
+        now,
+      });
+      updated = { ...updated, status: 'pending' };
     }
     this.deps.onSiteChanged(site.id);
     return { comment: updated, site };

@@ -8,6 +8,7 @@ import type {
   CommentStatus,
   NewComment,
   Page,
+  Reason,
   Report,
   Site,
   ThreadItem,
@@ -89,7 +90,11 @@ export interface CommentRepository {
   insert(c: NewComment): Promise<{ comment: Comment }>;
   get(id: string): Promise<Comment | null>;
   thread(q: ThreadQuery): Promise<{ items: ThreadItem[]; lastRootId: string | null; hasMore: boolean }>;
-  editBody(id: string, edit: { bodySource: string; bodyHtml: string; bodyHash: string; editedAt: number }): Promise<Comment>;
+  /** Replaces the body; `addReasons` are appended to what the moderator sees. */
+  editBody(
+    id: string,
+    edit: { bodySource: string; bodyHtml: string; bodyHash: string; editedAt: number; addReasons: Reason[] },
+  ): Promise<Comment>;
   deleteByAuthor(id: string, now: number): Promise<void>;
   lastPostAtByIp(siteId: string, ipHmac: string): Promise<number | null>;
   hasDuplicate(siteId: string, pageKey: string, emailHmac: string, bodyHash: string): Promise<boolean>;

@@ -1,6 +1,6 @@
 // HTTP: request id, access log, content-type guard, request context.
 import crypto from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../log';
 import { AppError } from '../domain/errors';
 
@@ -46,3 +46,8 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
     return next(new AppError('unsupported_media_type', 415, 'Unsupported Media Type', 'Send the body as application/json.'));
   next();
 };
+
+/** The bearer credential; the scheme name is case-insensitive (RFC 9110 §11.1). */
+export function bearer(req: Request): string | undefined {
+  return /^Bearer +(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+}

@@ -4,6 +4,7 @@ import type { AccessService } from '../domain/access';
 import type { ModerationService } from '../domain/moderation';
 import type { SiteService } from '../domain/sites';
 import type { Site, Token } from '../domain/types';
+import { bearer } from './middleware';
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { toAudit, toBan, toModerated, toPage, toToken } from './present';
 import {
@@ -32,8 +33,7 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
   const router = Router();
 
   const authenticate: RequestHandler = async (req, res, next) => {
-    // The auth scheme is case-insensitive (RFC 9110 §11.1): "bearer <token>" must work too.
-    const secret = /^Bearer +(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+    const secret = bearer(req);
     const token = await access.authenticate(secret, Date.now());
     res.locals.token = token;
     next();

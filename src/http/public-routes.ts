@@ -5,6 +5,7 @@ import type { CommentService } from '../domain/comments';
 import { SiteCache } from '../domain/cache';
 import { identiconSvg } from '../domain/identicon';
 import { notFound } from '../domain/errors';
+import { bearer } from './middleware';
 import { cors, requireAllowedOrigin, siteOf, type OriginPolicy } from './origins';
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { avatarUrl, toOwnComment, toPublic } from './present';
@@ -35,10 +36,6 @@ export interface CachedBody {
 
 const MINUTE = 60_000;
 
-function bearer(req: Request): string | undefined {
-  const h = req.get('authorization');
-  return h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
-}
 
 function meta(req: Request) {
   return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
@@ -96,8 +93,10 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   const siteCors = cors(deps.origins, 'GET, POST, OPTIONS');
   const commentCors = cors(deps.origins, 'PATCH, DELETE, POST, OPTIONS');
 
-  router.use('/sites/:site', loadSite, siteCors);
-  router.use('/comments/:id', loadCommentSite, commentCors);
+  // Only the reader-facing paths: the moderation API under /sites/:site/moderation is not CORS-enabled.
+  const publicSitePaths = ['/sites/:site/comments', '/sites/:site/form-token', '/sites/:site/counts', '/sites/:site/feed.atom'];
+  router.use(publicSitePaths, loadSite, siteCors);
+  router.use(['/comments/:id', '/comments/:id/reports'], loadCommentSite, commentCors);
 
   router.get('/sites/:site/comments', reads, async (req, res) => {
     const q = listQuery.parse(req.query);

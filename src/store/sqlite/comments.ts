@@ -10,7 +10,7 @@ import type {
   StatusChangeResult,
   ThreadQuery,
 } from '../../domain/ports';
-import type { Actor, Comment, CommentStatus, NewComment, Page, Report, ThreadItem } from '../../domain/types';
+import type { Actor, Comment, CommentStatus, NewComment, Reason, Report, ThreadItem } from '../../domain/types';
 import { commentStatuses } from '../../domain/types';
 import { notFound } from '../../domain/errors';
 import { toComment, toPage, type CommentRow, type PageRow } from './rows';
@@ -88,7 +88,7 @@ export class SqliteComments implements CommentRepository {
         SELECT ${THREAD_COLUMNS} FROM roots r JOIN comments c ON c.root_id = r.id AND c.shown = 1
         ORDER BY c.root_id DESC, c.path`),
       editBody: p(`UPDATE comments SET body_source = @bodySource, body_html = @bodyHtml, body_hash = @bodyHash,
-        edited_at = @editedAt WHERE id = @id RETURNING *`),
+        edited_at = @editedAt, reasons = @reasons WHERE id = @id RETURNING *`),
       setStatus: p(`UPDATE comments SET status = @to, status_before_delete = @before, status_changed_at = @now WHERE id = @id`),
       lastByIp: p('SELECT max(created_at) AS t FROM comments WHERE ip_hmac = ? AND site_id = ?'),
       duplicate: p(`SELECT 1 FROM comments c JOIN pages p ON p.id = c.page_id
@@ -259,11 +259,15 @@ export class SqliteComments implements CommentRepository {
 
   async editBody(
     id: string,
-    edit: { bodySource: string; bodyHtml: string; bodyHash: string; editedAt: number },
+    edit: { bodySource: string; bodyHtml: string; bodyHash: string; editedAt: number; addReasons: Reason[] },
   ): Promise<Comment> {
-    const row = this.s.editBody.get({ id, ...edit }) as CommentRow | undefined;
-    if (!row) throw notFound('Comment');
-    return toComment(row);
+    return this.db.transaction(() => {
+      const current = this.s.get.get(id) as CommentRow | undefined;
+      if (!current) throw notFound('Comment');
+      const { addReasons, ...body } = edit;
+      const reasons = JSON.stringify([...(JSON.parse(current.reasons) as Reason[]), ...addReasons]);
+      return toComment(this.s.editBody.get({ id, ...body, reasons }) as CommentRow);
+    })();
   }
 
   async deleteByAuthor(id: string, now: number): Promise<void> {
