@@ -7,7 +7,8 @@ export class SiteCache<V> {
 
   constructor(private readonly maxEntries = 5000) {}
 
-  private version(siteId: string): number {
+  /** Take this before reading what the answer is built from, and give it back to `set`. */
+  version(siteId: string): number {
     return this.versions.get(siteId) ?? 0;
   }
 
@@ -16,10 +17,11 @@ export class SiteCache<V> {
     return e && e.version === this.version(siteId) ? e.value : undefined;
   }
 
-  set(siteId: string, key: string, value: V): void {
+  /** Stores an answer built from data read at `version`; a write since then makes it a miss, never a stale hit. */
+  set(siteId: string, key: string, value: V, version: number): void {
     // Oldest-first eviction: Map keeps insertion order.
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(`${siteId}\0${key}`, { version: this.version(siteId), value });
+    this.entries.set(`${siteId}\0${key}`, { version, value });
   }
 
   /** Called on every write that can change what a site's public answers show. */

@@ -54,6 +54,11 @@ function sendCached(req: Request, res: Response, entry: CachedBody, cacheControl
   res.end(entry.body);
 }
 
+function rawQuery(req: Request): string {
+  const i = req.originalUrl.indexOf('?');
+  return i < 0 ? '' : req.originalUrl.slice(i + 1);
+}
+
 function cachedJson(body: unknown): CachedBody {
   const bytes = Buffer.from(JSON.stringify(body));
   return { body: bytes, etag: `"${crypto.createHash('sha1').update(bytes).digest('base64url')}"` };
@@ -99,11 +104,13 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   router.use(['/comments/:id', '/comments/:id/reports'], loadCommentSite, commentCors);
 
   router.get('/sites/:site/comments', reads, async (req, res) => {
-    const q = listQuery.parse(req.query);
     const site = siteOf(res);
-    const key = `list\0${q.page}\0${q.sort}\0${q.limit}\0${q.cursor ?? ''}`;
+    // Keyed by the raw query: a hit skips parsing, and only queries that parsed are ever stored.
+    const key = `list\0${rawQuery(req)}`;
     let entry = cache.get(site.id, key);
     if (!entry) {
+      const version = cache.version(site.id);
+      const q = listQuery.parse(req.query);
       const t = await comments.thread(site.id, q);
       const maxDepth = t.site.settings.maxDepth;
       entry = cachedJson({
@@ -112,7 +119,7 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
         page: t.page,
         maxDepth,
       });
-      cache.set(site.id, key, entry);
+      cache.set(site.id, key, entry, version);
     }
     sendCached(req, res, entry, 'public, max-age=10');
   });
@@ -134,13 +141,14 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   });
 
   router.get('/sites/:site/counts', reads, async (req, res) => {
-    const { page } = countsQuery.parse(req.query);
     const site = siteOf(res);
-    const key = `counts\0${page.join('\0')}`;
+    const key = `counts\0${rawQuery(req)}`;
     let entry = cache.get(site.id, key);
     if (!entry) {
+      const version = cache.version(site.id);
+      const { page } = countsQuery.parse(req.query);
       entry = cachedJson({ counts: await comments.counts(site.id, page) });
-      cache.set(site.id, key, entry);
+      cache.set(site.id, key, entry, version);
     }
     sendCached(req, res, entry, 'public, max-age=10');
   });
