@@ -103,26 +103,27 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   router.use(publicSitePaths, loadSite, siteCors);
   router.use(['/comments/:id', '/comments/:id/reports'], loadCommentSite, commentCors);
 
-  router.get('/sites/:site/comments', reads, async (req, res) => {
-    const site = siteOf(res);
+  /** Serves the cached answer for this query, building and storing it on a miss. */
+  async function answerCached(req: Request, res: Response, kind: string, build: (siteId: string) => Promise<unknown>) {
+    const siteId = siteOf(res).id;
     // Keyed by the raw query: a hit skips parsing, and only queries that parsed are ever stored.
-    const key = `list\0${rawQuery(req)}`;
-    let entry = cache.get(site.id, key);
+    const key = `${kind}\0${rawQuery(req)}`;
+    let entry = cache.get(siteId, key);
     if (!entry) {
-      const version = cache.version(site.id);
-      const q = listQuery.parse(req.query);
-      const t = await comments.thread(site.id, q);
-      const maxDepth = t.site.settings.maxDepth;
-      entry = cachedJson({
-        comments: t.items.map((c) => toPublic(c, maxDepth)),
-        nextCursor: t.nextCursor,
-        page: t.page,
-        maxDepth,
-      });
-      cache.set(site.id, key, entry, version);
+      const version = cache.version(siteId);
+      entry = cachedJson(await build(siteId));
+      cache.set(siteId, key, entry, version);
     }
     sendCached(req, res, entry, 'public, max-age=10');
-  });
+  }
+
+  router.get('/sites/:site/comments', reads, (req, res) =>
+    answerCached(req, res, 'list', async (siteId) => {
+      const t = await comments.thread(siteId, listQuery.parse(req.query));
+      const maxDepth = t.site.settings.maxDepth;
+      return { comments: t.items.map((c) => toPublic(c, maxDepth)), nextCursor: t.nextCursor, page: t.page, maxDepth };
+    }),
+  );
 
   router.post('/sites/:site/comments', writeOrigin, posts, async (req, res) => {
     const input = postCommentBody.parse(req.body ?? {});
@@ -140,18 +141,9 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     res.json({ formToken: comments.formToken(siteOf(res).id, Date.now()) });
   });
 
-  router.get('/sites/:site/counts', reads, async (req, res) => {
-    const site = siteOf(res);
-    const key = `counts\0${rawQuery(req)}`;
-    let entry = cache.get(site.id, key);
-    if (!entry) {
-      const version = cache.version(site.id);
-      const { page } = countsQuery.parse(req.query);
-      entry = cachedJson({ counts: await comments.counts(site.id, page) });
-      cache.set(site.id, key, entry, version);
-    }
-    sendCached(req, res, entry, 'public, max-age=10');
-  });
+  router.get('/sites/:site/counts', reads, (req, res) =>
+    answerCached(req, res, 'counts', async (siteId) => ({ counts: await comments.counts(siteId, countsQuery.parse(req.query).page) })),
+  );
 
   router.get('/sites/:site/feed.atom', reads, async (req, res) => {
     const { page } = feedQuery.parse(req.query);

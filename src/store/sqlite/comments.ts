@@ -191,28 +191,7 @@ export class SqliteComments implements CommentRepository {
         reason: c.reasons.map((r) => r.code).join(', ') || null,
         now: c.createdAt,
       });
-      const comment: Comment = {
-        id: c.id,
-        siteId: c.siteId,
-        pageId,
-        parentId: c.parentId,
-        depth,
-        status: c.status,
-        authorName: c.authorName,
-        authorWebsite: c.authorWebsite,
-        avatar: c.avatar,
-        emailEnc: c.emailEnc,
-        emailHmac: c.emailHmac,
-        ipHmac: c.ipHmac,
-        userAgent: c.userAgent,
-        bodySource: c.bodySource,
-        bodyHtml: c.bodyHtml,
-        reasons: c.reasons,
-        reportCount: 0,
-        editTokenHash: c.editTokenHash,
-        createdAt: c.createdAt,
-        editedAt: null,
-      };
+      const comment = toComment(this.s.get.get(c.id) as CommentRow);
       return { comment };
     })();
   }
