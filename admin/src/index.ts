@@ -1,1 +1,263 @@
-export {};
+// The moderation console: sign in with a token, triage the queue from the keyboard, manage the site.
+import { api, ApiError, token } from './api';
+import { clear, h } from './dom';
+import { renderQueue, queueKeys, type QueueState } from './queue';
+import { renderPages, renderBans, renderLog, renderSettings, renderTokens } from './views';
+
+export interface Me {
+  token: { id: string; role: 'owner' | 'moderator'; site: string | null; label: string };
+  sites: { id: string; name: string }[];
+}
+
+export type View = 'queue' | 'pages' | 'bans' | 'log' | 'settings' | 'tokens';
+
+export interface App {
+  me: Me;
+  site: string;
+  view: View;
+  root: HTMLElement;
+  main: HTMLElement;
+  queue: QueueState;
+  go(view: View): void;
+  refresh(): void;
+  toast(message: string, opts?: { undo?: () => void; error?: boolean }): void;
+  showHelp(): void;
+}
+
+const root = document.getElementById('app') as HTMLElement;
+
+function signIn(message?: string): void {
+  const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'mt_…', 'aria-describedby': 'signin-help' });
+  const error = h('p', { class: 'error', role: 'alert', id: 'signin-error' }, message ?? '');
+  const button = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
+  const form = h(
+    'form',
+    { class: 'signin', 'aria-labelledby': 'signin-title' },
+    h('h1', { id: 'signin-title' }, 'Marginalia'),
+    h('p', { class: 'muted' }, 'Moderation console'),
+    h('label', { for: 'token' }, 'Owner or moderator token'),
+    input,
+    h('p', { class: 'hint', id: 'signin-help' }, 'The first start wrote an owner token to data/owner-token. `npm run cli -- token create` makes more. The token stays in this tab only.'),
+    error,
+    button,
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const secret = input.value.trim();
+    if (!secret) {
+      error.textContent = 'Paste a token to sign in.';
+      input.focus();
+      return;
+    }
+    button.disabled = true;
+    button.textContent = 'Signing in…';
+    try {
+      const me = await api<Me>('GET', '/me', undefined, secret);
+      token.set(secret);
+      start(me);
+    } catch (err) {
+      error.textContent =
+        err instanceof ApiError && err.status === 401
+          ? 'That token was not accepted: it is wrong or has been revoked. Check that you copied it whole.'
+          : err instanceof Error
+            ? err.message
+            : 'Sign-in failed.';
+      button.disabled = false;
+      button.textContent = 'Sign in';
+      input.select();
+    }
+  });
+  clear(root, h('main', { class: 'signin-page' }, form));
+  input.focus();
+}
+
+function start(me: Me): void {
+  if (me.sites.length === 0) {
+    token.clear();
+    signIn('This token is valid but no site is in its scope. Create a site first (`npm run cli -- site create <id>`).');
+    return;
+  }
+  const remembered = sessionStorage.getItem('marginalia.site');
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  const toastBox = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
+  const app: App = {
+    me,
+    site: me.sites.some((s) => s.id === remembered) ? remembered! : me.sites[0].id,
+    view: 'queue',
+    root,
+    main,
+    queue: { status: 'pending', q: '', email: '', page: '', items: [], cursor: null, focus: 0, selected: new Set(), counts: {}, pending: null, loading: false, error: null },
+    go(view) {
+      app.view = view;
+      location.hash = `#/${view}`;
+      draw();
+    },
+    refresh: () => draw(),
+    toast(message, opts = {}) {
+      const t = h('div', { class: `toast${opts.error ? ' error' : ''}` }, h('span', {}, message));
+      if (opts.undo) {
+        const undo = opts.undo;
+        t.append(h('button', { type: 'button', class: 'link', onclick: () => { undo(); t.remove(); } }, 'Undo (u)'));
+      }
+      toastBox.replaceChildren(t);
+      setTimeout(() => t.remove(), opts.undo ? 5000 : 4000);
+    },
+    showHelp: () => help(),
+  };
+
+  // The queue sends a waiting action when the tab closes (see queue.ts).
+  (window as unknown as { __marginaliaApp?: App }).__marginaliaApp = app;
+
+  const nav = h('nav', { class: 'tabs-main', 'aria-label': 'Sections' });
+  const header = h('header', { class: 'top' });
+
+  function drawHeader(): void {
+    const switcher =
+      me.sites.length > 1
+        ? h(
+            'select',
+            {
+              id: 'site-switcher',
+              'aria-label': 'Site',
+              onchange: (e: Event) => {
+                app.site = (e.target as HTMLSelectElement).value;
+                sessionStorage.setItem('marginalia.site', app.site);
+                app.queue.items = [];
+                app.queue.cursor = null;
+                draw();
+              },
+            },
+            me.sites.map((s) => h('option', { value: s.id, selected: s.id === app.site }, s.name === s.id ? s.id : `${s.name} (${s.id})`)),
+          )
+        : h('span', { class: 'site-name' }, me.sites[0].name);
+    clear(
+      header,
+      h('div', { class: 'brand' }, h('strong', {}, 'Marginalia'), switcher),
+      h(
+        'div',
+        { class: 'who' },
+        h('span', { class: 'muted' }, `${me.token.role}${me.token.label ? ` · ${me.token.label}` : ''}`),
+        h('button', { type: 'button', class: 'link', onclick: () => help() }, 'Keys (?)'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            id: 'sign-out',
+            onclick: () => {
+              token.clear();
+              sessionStorage.removeItem('marginalia.site');
+              document.removeEventListener('keydown', onKey);
+              signIn();
+            },
+          },
+          'Sign out',
+        ),
+      ),
+    );
+    const views: [View, string][] = [
+      ['queue', 'Queue'],
+      ['pages', 'Pages'],
+      ['bans', 'Bans'],
+      ['log', 'Audit log'],
+    ];
+    if (me.token.role === 'owner') views.push(['settings', 'Settings'], ['tokens', 'Tokens']);
+    clear(
+      nav,
+      views.map(([v, label]) =>
+        h('a', { href: `#/${v}`, class: app.view === v ? 'active' : '', 'aria-current': app.view === v ? 'page' : null, 'data-view': v }, label),
+      ),
+    );
+  }
+
+  function draw(): void {
+    drawHeader();
+    const render = { queue: renderQueue, pages: renderPages, bans: renderBans, log: renderLog, settings: renderSettings, tokens: renderTokens }[app.view];
+    void render(app);
+  }
+
+  function help(): void {
+    const keys: [string, string][] = [
+      ['j / k', 'next / previous comment'],
+      ['a', 'approve'],
+      ['A', 'approve and trust the author'],
+      ['r', 'reject'],
+      ['s', 'spam'],
+      ['d', 'delete'],
+      ['e', 'restore'],
+      ['b', 'ban the author'],
+      ['x', 'select for a bulk action'],
+      ['u', 'undo the last action'],
+      ['/', 'search'],
+      ['g then p / r / s / a', 'go to pending, reported, spam, approved'],
+      ['?', 'this help'],
+      ['Esc', 'close'],
+    ];
+    const close = () => dialog.remove();
+    const dialog = h(
+      'div',
+      { class: 'overlay', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'help-title', onclick: (e: Event) => e.target === dialog && close() },
+      h(
+        'div',
+        { class: 'dialog' },
+        h('h2', { id: 'help-title' }, 'Keyboard shortcuts'),
+        h('dl', { class: 'keys' }, keys.flatMap(([k, d]) => [h('dt', {}, h('kbd', {}, k)), h('dd', {}, d)])),
+        h('button', { type: 'button', class: 'primary', id: 'help-close', onclick: close }, 'Close'),
+      ),
+    );
+    dialog.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' || e.key === '?') {
+        e.preventDefault();
+        e.stopPropagation();
+        close();
+      }
+    });
+    root.append(dialog);
+    (dialog.querySelector('#help-close') as HTMLElement).focus();
+  }
+
+  function onKey(e: KeyboardEvent): void {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.target as HTMLElement;
+    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable;
+    if (typing) {
+      if (e.key === 'Escape') target.blur();
+      return;
+    }
+    if (root.querySelector('.overlay')) return;
+    if (e.key === '?') {
+      e.preventDefault();
+      help();
+      return;
+    }
+    if (app.view === 'queue' && queueKeys(app, e)) e.preventDefault();
+  }
+  document.addEventListener('keydown', onKey);
+
+  window.addEventListener('hashchange', () => {
+    const v = location.hash.replace(/^#\//, '') as View;
+    if (v !== app.view && ['queue', 'pages', 'bans', 'log', 'settings', 'tokens'].includes(v)) {
+      app.view = v;
+      draw();
+    }
+  });
+  const initial = location.hash.replace(/^#\//, '') as View;
+  if (['pages', 'bans', 'log', 'settings', 'tokens'].includes(initial) && (me.token.role === 'owner' || !['settings', 'tokens'].includes(initial)))
+    app.view = initial;
+
+  clear(root, h('a', { href: '#main', class: 'skip' }, 'Skip to content'), header, nav, main, toastBox);
+  draw();
+}
+
+async function boot(): Promise<void> {
+  const secret = token.get();
+  if (!secret) return signIn();
+  try {
+    start(await api<Me>('GET', '/me'));
+  } catch (err) {
+    token.clear();
+    signIn(err instanceof ApiError && err.status === 401 ? 'Your token is no longer accepted; it may have been revoked. Sign in again.' : undefined);
+  }
+}
+
+void boot();

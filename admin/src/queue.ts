@@ -1,0 +1,512 @@
+// The queue: tabs by status, search, one list a moderator clears from the keyboard, actions with a short undo.
+import { api, ApiError, qs, token } from './api';
+import { clear, commentHtml, h, timeAgo } from './dom';
+import type { App } from './index';
+
+export interface QueueItem {
+  id: string;
+  parentId: string | null;
+  status: string;
+  page: { key: string; title: string | null; url: string | null; closed: boolean };
+  author: { name: string; email: string; website: string | null; avatar: string };
+  html: string;
+  body: string;
+  createdAt: string;
+  reasons: { code: string; detail: string }[];
+  reports: { count: number; items: { reason: string; note: string | null; createdAt: string }[] };
+  ipHash: string | null;
+  userAgent: string | null;
+  parent: { id: string; authorName: string; excerpt: string } | null;
+}
+
+type Action = 'approve' | 'reject' | 'spam' | 'delete' | 'restore';
+
+/** An action waits a few seconds before it is sent, so that Undo is just not sending it. */
+interface PendingAction {
+  action: Action;
+  ids: string[];
+  trustAuthor: boolean;
+  removed: { item: QueueItem; index: number }[];
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export interface QueueState {
+  status: string;
+  q: string;
+  email: string;
+  page: string;
+  items: QueueItem[];
+  cursor: string | null;
+  focus: number;
+  selected: Set<string>;
+  counts: Record<string, number>;
+  pending: PendingAction | null;
+  loading: boolean;
+  error: string | null;
+  /** Set when the list shown matches these filters. */
+  loadedFor?: string;
+}
+
+const UNDO_MS = 5000;
+const TABS: [string, string][] = [
+  ['pending', 'Pending'],
+  ['reported', 'Reported'],
+  ['spam', 'Spam'],
+  ['approved', 'Approved'],
+  ['rejected', 'Rejected'],
+  ['deleted', 'Deleted'],
+];
+const DONE: Record<Action, string> = { approve: 'Approved', reject: 'Rejected', spam: 'Marked as spam', delete: 'Deleted', restore: 'Restored' };
+const TARGET: Record<Action, string | null> = { approve: 'approved', reject: 'rejected', spam: 'spam', delete: 'deleted', restore: null };
+
+const filterKey = (app: App) => {
+  const q = app.queue;
+  return JSON.stringify([app.site, q.status, q.q, q.email, q.page]);
+};
+
+async function load(app: App, more = false): Promise<void> {
+  const q = app.queue;
+  q.loading = true;
+  q.error = null;
+  if (!more) drawList(app);
+  const key = filterKey(app);
+  try {
+    const r = await api<{ items: QueueItem[]; nextCursor: string | null; counts: Record<string, number> }>(
+      'GET',
+      `/sites/${app.site}/moderation/comments${qs({ status: q.status, q: q.q, email: q.email, page: q.page, cursor: more ? q.cursor : undefined, limit: 50 })}`,
+    );
+    if (key !== filterKey(app)) return; // filters changed while this was loading
+    const hidden = new Set(q.pending?.ids ?? []);
+    const items = r.items.filter((i) => !hidden.has(i.id));
+    q.items = more ? [...q.items, ...items] : items;
+    q.cursor = r.nextCursor;
+    q.counts = r.counts;
+    q.loadedFor = key;
+    if (!more) q.focus = 0;
+  } catch (err) {
+    q.error = err instanceof Error ? err.message : String(err);
+  } finally {
+    q.loading = false;
+  }
+  drawTabs(app);
+  drawList(app);
+  if (!more) focusItem(app, false);
+}
+
+async function refreshCounts(app: App): Promise<void> {
+  try {
+    const r = await api<{ counts: Record<string, number> }>('GET', `/sites/${app.site}/moderation/comments${qs({ status: app.queue.status, limit: 1 })}`);
+    app.queue.counts = r.counts;
+    drawTabs(app);
+  } catch {
+    /* counts catch up on the next load */
+  }
+}
+
+function idsFor(app: App): string[] {
+  const q = app.queue;
+  if (q.selected.size) return q.items.filter((i) => q.selected.has(i.id)).map((i) => i.id);
+  const item = q.items[q.focus];
+  return item ? [item.id] : [];
+}
+
+export function act(app: App, action: Action, ids: string[], trustAuthor = false): void {
+  if (!ids.length) return;
+  const q = app.queue;
+  commit(app);
+  const removed: PendingAction['removed'] = [];
+  // The item leaves this tab unless the action keeps it in the same status.
+  if (TARGET[action] !== q.status) {
+    q.items.forEach((item, index) => ids.includes(item.id) && removed.push({ item, index }));
+    q.items = q.items.filter((i) => !ids.includes(i.id));
+  }
+  for (const id of ids) q.selected.delete(id);
+  q.pending = { action, ids, trustAuthor, removed, timer: setTimeout(() => commit(app), UNDO_MS) };
+  q.focus = Math.min(q.focus, Math.max(0, q.items.length - 1));
+  drawList(app);
+  focusItem(app);
+  const n = ids.length === 1 ? '1 comment' : `${ids.length} comments`;
+  app.toast(`${DONE[action]}${trustAuthor ? ' and trusted the author of' : ''} ${n}.`, { undo: () => undo(app) });
+}
+
+/** Sends the waiting action now (its undo time is up, or another action starts). */
+export function commit(app: App, onLeave = false): void {
+  const q = app.queue;
+  const p = q.pending;
+  if (!p) return;
+  clearTimeout(p.timer);
+  q.pending = null;
+  const body = JSON.stringify({ action: p.action, ids: p.ids, ...(p.trustAuthor ? { trustAuthor: true } : {}) });
+  const request = fetch(`/api/v1/sites/${app.site}/moderation/actions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token.get()}`, 'content-type': 'application/json' },
+    body,
+    keepalive: onLeave,
+  });
+  if (onLeave) return;
+  request
+    .then(async (res) => {
+      const data = await res.json().catch(() => null);
+      if (!res.ok) throw new ApiError({ status: res.status, title: data?.title ?? 'Error', detail: data?.detail ?? `The server answered ${res.status}.` });
+      const failed = (data.results as { id: string; ok: boolean; error?: { detail: string } }[]).filter((r) => !r.ok);
+      if (failed.length) app.toast(`${failed.length} of ${p.ids.length} could not be changed: ${failed[0].error?.detail ?? 'unknown error'}`, { error: true });
+      void refreshCounts(app);
+    })
+    .catch((err: unknown) => {
+      restore(app, p);
+      app.toast(`Not saved: ${err instanceof Error ? err.message : 'network error'}. The comments are back in the list.`, { error: true });
+    });
+}
+
+function restore(app: App, p: PendingAction): void {
+  const q = app.queue;
+  for (const { item, index } of [...p.removed].sort((a, b) => a.index - b.index)) q.items.splice(Math.min(index, q.items.length), 0, item);
+  if (p.removed.length) q.focus = p.removed[0].index;
+  drawList(app);
+  focusItem(app);
+}
+
+export function undo(app: App): void {
+  const p = app.queue.pending;
+  if (!p) {
+    app.toast('Nothing to undo: the last action was already saved.');
+    return;
+  }
+  clearTimeout(p.timer);
+  app.queue.pending = null;
+  restore(app, p);
+  app.toast(`Undone: ${DONE[p.action].toLowerCase()} ${p.ids.length === 1 ? '1 comment' : `${p.ids.length} comments`}.`);
+}
+
+function focusItem(app: App, scroll = true): void {
+  const el = app.main.querySelector<HTMLElement>(`.item[data-index="${app.queue.focus}"]`);
+  if (!el) return;
+  for (const other of Array.from(app.main.querySelectorAll('.item.focused'))) other.classList.remove('focused');
+  el.classList.add('focused');
+  el.focus({ preventScroll: !scroll });
+  if (scroll) el.scrollIntoView({ block: 'nearest' });
+}
+
+function banForm(app: App, item: QueueItem, holder: HTMLElement): void {
+  const expiry = h(
+    'select',
+    { 'aria-label': 'Ban for', class: 'ban-expiry' },
+    h('option', { value: '' }, 'for good'),
+    h('option', { value: String(86_400_000) }, 'for 1 day'),
+    h('option', { value: String(7 * 86_400_000) }, 'for 7 days'),
+    h('option', { value: String(30 * 86_400_000) }, 'for 30 days'),
+  );
+  const reason = h('input', { type: 'text', placeholder: 'Reason (optional)', 'aria-label': 'Ban reason', class: 'ban-reason', maxlength: '500' });
+  const error = h('span', { class: 'error', role: 'alert' });
+  const confirm = h('button', { type: 'submit', class: 'danger ban-confirm' }, 'Ban author');
+  const form = h(
+    'form',
+    { class: 'ban-form' },
+    h('span', {}, `Ban ${item.author.name} (${item.author.email}) and their address`),
+    expiry,
+    reason,
+    confirm,
+    h('button', { type: 'button', class: 'link', onclick: () => { form.remove(); focusItem(app); } }, 'Cancel'),
+    error,
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    confirm.disabled = true;
+    try {
+      const ms = Number(expiry.value);
+      await api('POST', `/sites/${app.site}/moderation/bans`, {
+        commentId: item.id,
+        ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
+        ...(ms ? { expiresAt: new Date(Date.now() + ms).toISOString() } : {}),
+      });
+      form.remove();
+      app.toast(`Banned ${item.author.name}. Their next comment will be refused.`);
+      focusItem(app);
+    } catch (err) {
+      error.textContent = err instanceof Error ? err.message : 'Ban failed.';
+      confirm.disabled = false;
+    }
+  });
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      form.remove();
+      focusItem(app);
+    }
+  });
+  holder.querySelector('.ban-form')?.remove();
+  holder.append(form);
+  expiry.focus();
+}
+
+function itemView(app: App, item: QueueItem, index: number): HTMLElement {
+  const q = app.queue;
+  const selected = q.selected.has(item.id);
+  const button = (label: string, action: Action, cls = '', trust = false) =>
+    h('button', { type: 'button', class: `act ${cls}`, 'data-action': trust ? 'approve-trust' : action, onclick: () => act(app, action, [item.id], trust) }, label);
+  const el = h(
+    'article',
+    {
+      class: `item${selected ? ' selected' : ''}${index === q.focus ? ' focused' : ''}`,
+      tabindex: '-1',
+      'data-id': item.id,
+      'data-index': index,
+      'aria-label': `Comment by ${item.author.name}`,
+      onfocus: () => {
+        q.focus = index;
+        for (const other of Array.from(app.main.querySelectorAll('.item.focused'))) other.classList.remove('focused');
+        el.classList.add('focused');
+      },
+    },
+    h(
+      'header',
+      {},
+      h('input', {
+        type: 'checkbox',
+        class: 'select',
+        'aria-label': `Select comment by ${item.author.name}`,
+        checked: selected,
+        onchange: (e: Event) => {
+          if ((e.target as HTMLInputElement).checked) q.selected.add(item.id);
+          else q.selected.delete(item.id);
+          drawList(app);
+        },
+      }),
+      h('img', { class: 'avatar', src: item.author.avatar, alt: '', width: '32', height: '32' }),
+      h(
+        'div',
+        { class: 'who' },
+        h('strong', { class: 'author' }, item.author.name),
+        h('span', { class: 'email' }, item.author.email),
+        item.author.website && /^https?:/i.test(item.author.website)
+          ? h('a', { class: 'website', href: item.author.website, rel: 'nofollow noopener noreferrer', target: '_blank' }, item.author.website)
+          : null,
+      ),
+      h('time', { datetime: item.createdAt, title: new Date(item.createdAt).toLocaleString() }, timeAgo(item.createdAt)),
+      h('span', { class: `status status-${item.status}` }, item.status),
+    ),
+    h(
+      'p',
+      { class: 'page' },
+      'on ',
+      item.page.url && /^https?:/i.test(item.page.url)
+        ? h('a', { href: item.page.url, target: '_blank', rel: 'noopener noreferrer' }, item.page.title ?? item.page.key)
+        : h('span', {}, item.page.title ?? item.page.key),
+      item.page.title ? h('code', { class: 'key' }, item.page.key) : null,
+      item.page.closed ? h('span', { class: 'badge' }, 'closed') : null,
+    ),
+    item.parent ? h('blockquote', { class: 'parent' }, h('span', { class: 'muted' }, `Reply to ${item.parent.authorName}: `), item.parent.excerpt) : null,
+    commentHtml(item.html),
+    item.reasons.length
+      ? h('ul', { class: 'reasons', 'aria-label': 'Why it was held' }, item.reasons.map((r) => h('li', { class: `badge reason-${r.code}`, title: r.detail }, r.code.replace(/_/g, ' '), h('span', { class: 'detail' }, r.detail))))
+      : null,
+    item.reports.count
+      ? h(
+          'div',
+          { class: 'reports' },
+          h('strong', {}, `${item.reports.count} report${item.reports.count === 1 ? '' : 's'}`),
+          h('ul', {}, item.reports.items.map((r) => h('li', {}, r.reason, r.note ? ` — ${r.note}` : ''))),
+        )
+      : null,
+    h(
+      'footer',
+      {},
+      h(
+        'div',
+        { class: 'actions' },
+        item.status !== 'approved' ? button('Approve', 'approve', 'approve') : null,
+        item.status === 'pending' ? button('Approve & trust', 'approve', 'approve', true) : null,
+        item.status !== 'rejected' ? button('Reject', 'reject') : null,
+        item.status !== 'spam' ? button('Spam', 'spam') : null,
+        item.status !== 'deleted' ? button('Delete', 'delete', 'danger') : null,
+        ['deleted', 'rejected', 'spam'].includes(item.status) ? button('Restore', 'restore') : null,
+        h('button', { type: 'button', class: 'act', 'data-action': 'ban', onclick: () => banForm(app, item, el) }, 'Ban author'),
+      ),
+      h('span', { class: 'meta muted', title: item.userAgent ?? '' }, item.ipHash ? `address ${item.ipHash.slice(0, 8)}` : ''),
+    ),
+  );
+  return el;
+}
+
+function drawTabs(app: App): void {
+  const bar = app.main.querySelector('.status-tabs');
+  if (!bar) return;
+  const q = app.queue;
+  clear(
+    bar,
+    TABS.map(([status, label]) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          role: 'tab',
+          'aria-selected': String(q.status === status),
+          class: q.status === status ? 'active' : '',
+          'data-status': status,
+          onclick: () => switchTab(app, status),
+        },
+        label,
+        h('span', { class: 'count' }, String(q.counts[status] ?? '')),
+      ),
+    ),
+  );
+}
+
+function switchTab(app: App, status: string): void {
+  commit(app);
+  app.queue.status = status;
+  app.queue.selected.clear();
+  app.queue.items = [];
+  drawTabs(app);
+  void load(app);
+}
+
+function drawList(app: App): void {
+  const list = app.main.querySelector('.list');
+  const bulk = app.main.querySelector('.bulk');
+  if (!list || !bulk) return;
+  const q = app.queue;
+  if (q.selected.size) {
+    const ids = () => q.items.filter((i) => q.selected.has(i.id)).map((i) => i.id);
+    clear(
+      bulk,
+      h('strong', {}, `${q.selected.size} selected`),
+      (['approve', 'reject', 'spam', 'delete'] as Action[]).map((a) =>
+        h('button', { type: 'button', class: `act${a === 'approve' ? ' approve' : a === 'delete' ? ' danger' : ''}`, 'data-bulk': a, onclick: () => act(app, a, ids()) }, `${DONE[a].replace('Marked as spam', 'Spam')} all`),
+      ),
+      h('button', { type: 'button', class: 'link', onclick: () => { q.selected.clear(); drawList(app); } }, 'Clear selection'),
+    );
+    bulk.removeAttribute('hidden');
+  } else bulk.setAttribute('hidden', '');
+
+  if (q.error) {
+    clear(list, h('div', { class: 'empty error', role: 'alert' }, h('p', {}, `Could not load the queue: ${q.error}`), h('button', { type: 'button', onclick: () => void load(app) }, 'Try again')));
+    return;
+  }
+  if (q.loading && !q.items.length) {
+    clear(list, h('div', { class: 'empty', 'aria-busy': 'true' }, 'Loading comments…'));
+    return;
+  }
+  if (!q.items.length) {
+    const filtered = q.q || q.email || q.page;
+    clear(
+      list,
+      h(
+        'div',
+        { class: 'empty' },
+        h('p', { class: 'big' }, filtered ? 'No comments match these filters.' : q.status === 'pending' ? 'All clear — nothing waits for moderation.' : `No ${q.status} comments.`),
+        h('p', { class: 'muted' }, filtered ? 'Clear the search to see the whole queue.' : 'New comments held by the rules will appear here.'),
+      ),
+    );
+    return;
+  }
+  clear(
+    list,
+    q.items.map((item, i) => itemView(app, item, i)),
+    q.cursor ? h('button', { type: 'button', class: 'more', onclick: () => void load(app, true) }, 'Load more') : null,
+  );
+}
+
+export async function renderQueue(app: App): Promise<void> {
+  const q = app.queue;
+  const search = h('input', { type: 'search', id: 'search', placeholder: 'Search text or name  ( / )', 'aria-label': 'Search text or name', value: q.q });
+  const email = h('input', { type: 'search', id: 'filter-email', placeholder: 'Exact e-mail', 'aria-label': 'Filter by e-mail', value: q.email });
+  const page = h('input', { type: 'search', id: 'filter-page', placeholder: 'Page key, e.g. /2026/post', 'aria-label': 'Filter by page', value: q.page });
+  const form = h('form', { class: 'filters', role: 'search' }, search, email, page, h('button', { type: 'submit' }, 'Filter'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    commit(app);
+    q.q = search.value.trim();
+    q.email = email.value.trim();
+    q.page = page.value.trim();
+    q.items = [];
+    void load(app);
+  });
+  clear(
+    app.main,
+    h('div', { class: 'status-tabs', role: 'tablist', 'aria-label': 'Status' }),
+    form,
+    h('div', { class: 'bulk', hidden: true, role: 'toolbar', 'aria-label': 'Bulk actions' }),
+    h('div', { class: 'list', role: 'feed', 'aria-busy': 'false' }),
+  );
+  drawTabs(app);
+  if (q.loadedFor === filterKey(app)) {
+    drawList(app);
+    focusItem(app, false);
+  } else await load(app);
+}
+
+let pendingG = false;
+
+/** Queue shortcuts; returns true when the key was used. */
+export function queueKeys(app: App, e: KeyboardEvent): boolean {
+  const q = app.queue;
+  if (pendingG) {
+    pendingG = false;
+    const tab = { p: 'pending', r: 'reported', s: 'spam', a: 'approved', j: 'rejected', d: 'deleted' }[e.key];
+    if (tab) {
+      switchTab(app, tab);
+      return true;
+    }
+  }
+  const item = q.items[q.focus];
+  switch (e.key) {
+    case 'j':
+    case 'ArrowDown':
+      q.focus = Math.min(q.items.length - 1, q.focus + 1);
+      focusItem(app);
+      return true;
+    case 'k':
+    case 'ArrowUp':
+      q.focus = Math.max(0, q.focus - 1);
+      focusItem(app);
+      return true;
+    case 'a':
+      act(app, 'approve', idsFor(app));
+      return true;
+    case 'A':
+      act(app, 'approve', idsFor(app), true);
+      return true;
+    case 'r':
+      act(app, 'reject', idsFor(app));
+      return true;
+    case 's':
+      act(app, 'spam', idsFor(app));
+      return true;
+    case 'd':
+    case 'Delete':
+      act(app, 'delete', idsFor(app));
+      return true;
+    case 'e':
+      act(app, 'restore', idsFor(app));
+      return true;
+    case 'x':
+      if (!item) return false;
+      if (q.selected.has(item.id)) q.selected.delete(item.id);
+      else q.selected.add(item.id);
+      drawList(app);
+      focusItem(app);
+      return true;
+    case 'u':
+      undo(app);
+      return true;
+    case 'b': {
+      const el = app.main.querySelector<HTMLElement>(`.item[data-index="${q.focus}"]`);
+      if (item && el) banForm(app, item, el);
+      return true;
+    }
+    case '/':
+      (app.main.querySelector('#search') as HTMLInputElement | null)?.focus();
+      return true;
+    case 'g':
+      pendingG = true;
+      return true;
+    default:
+      return false;
+  }
+}
+
+window.addEventListener('pagehide', () => {
+  const app = (window as unknown as { __marginaliaApp?: App }).__marginaliaApp;
+  if (app) commit(app, true);
+});

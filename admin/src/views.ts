@@ -1,0 +1,407 @@
+// The other sections: pages (close/open), bans, audit log, settings (owners), tokens (owners).
+import { api, ApiError, qs } from './api';
+import { clear, h, timeAgo } from './dom';
+import type { App } from './index';
+
+function loading(app: App, title: string): void {
+  clear(app.main, h('h2', {}, title), h('div', { class: 'empty', 'aria-busy': 'true' }, 'Loading…'));
+}
+
+function failed(app: App, title: string, err: unknown, retry: () => void): void {
+  clear(
+    app.main,
+    h('h2', {}, title),
+    h('div', { class: 'empty error', role: 'alert' }, h('p', {}, err instanceof Error ? err.message : String(err)), h('button', { type: 'button', onclick: retry }, 'Try again')),
+  );
+}
+
+const when = (iso: string | null) => (iso ? h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, timeAgo(iso)) : h('span', { class: 'muted' }, '—'));
+
+interface PageRow {
+  key: string;
+  title: string | null;
+  url: string | null;
+  closed: boolean;
+  approvedCount: number;
+  pendingCount: number;
+  createdAt: string;
+}
+
+export async function renderPages(app: App, query = ''): Promise<void> {
+  loading(app, 'Pages');
+  let data: { items: PageRow[]; nextCursor: string | null };
+  try {
+    data = await api('GET', `/sites/${app.site}/moderation/pages${qs({ q: query, limit: 100 })}`);
+  } catch (err) {
+    return failed(app, 'Pages', err, () => void renderPages(app, query));
+  }
+  const search = h('input', { type: 'search', placeholder: 'Find a page by key or title', 'aria-label': 'Find a page', value: query });
+  const form = h('form', { class: 'filters' }, search, h('button', { type: 'submit' }, 'Find'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void renderPages(app, search.value.trim());
+  });
+  const rows = data.items.map((p) => {
+    const toggle = h('button', { type: 'button', class: p.closed ? 'primary' : '', 'data-page': p.key }, p.closed ? 'Open comments' : 'Close comments');
+    toggle.addEventListener('click', async () => {
+      toggle.disabled = true;
+      try {
+        await api('PATCH', `/sites/${app.site}/moderation/pages`, { page: p.key, closed: !p.closed });
+        app.toast(`${p.closed ? 'Opened' : 'Closed'} comments on ${p.title ?? p.key}.`);
+        void renderPages(app, query);
+      } catch (err) {
+        app.toast(err instanceof Error ? err.message : 'Failed', { error: true });
+        toggle.disabled = false;
+      }
+    });
+    const queueLink = h('button', {
+      type: 'button',
+      class: 'link',
+      onclick: () => {
+        app.queue.page = p.key;
+        app.queue.items = [];
+        app.queue.loadedFor = undefined;
+        app.go('queue');
+      },
+    }, `${p.pendingCount} pending`);
+    return h(
+      'tr',
+      {},
+      h('td', {}, p.url && /^https?:/i.test(p.url) ? h('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer' }, p.title ?? p.key) : p.title ?? p.key, h('div', {}, h('code', {}, p.key))),
+      h('td', { class: 'num' }, String(p.approvedCount)),
+      h('td', { class: 'num' }, queueLink),
+      h('td', {}, p.closed ? h('span', { class: 'badge' }, 'closed') : h('span', { class: 'muted' }, 'open')),
+      h('td', {}, toggle),
+    );
+  });
+  clear(
+    app.main,
+    h('h2', {}, 'Pages'),
+    form,
+    rows.length
+      ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Page'), h('th', {}, 'Approved'), h('th', {}, 'Pending'), h('th', {}, 'Comments'), h('th', {}, ''))), h('tbody', {}, rows))
+      : h('div', { class: 'empty' }, h('p', {}, query ? 'No page matches.' : 'No pages yet: a page appears with its first comment.')),
+  );
+  app.main.focus();
+}
+
+interface BanRow {
+  id: string;
+  kind: 'email' | 'ip';
+  value: string;
+  reason: string | null;
+  commentId: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+}
+
+export async function renderBans(app: App): Promise<void> {
+  loading(app, 'Bans');
+  let data: { items: BanRow[] };
+  try {
+    data = await api('GET', `/sites/${app.site}/moderation/bans`);
+  } catch (err) {
+    return failed(app, 'Bans', err, () => void renderBans(app));
+  }
+  const email = h('input', { type: 'email', required: true, placeholder: 'someone@example.com', 'aria-label': 'E-mail to ban', id: 'ban-email' });
+  const reason = h('input', { type: 'text', placeholder: 'Reason (optional)', 'aria-label': 'Reason' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'filters' }, email, reason, h('button', { type: 'submit', class: 'danger' }, 'Ban e-mail'), error);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await api('POST', `/sites/${app.site}/moderation/bans`, { email: email.value.trim(), ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
+      app.toast(`Banned ${email.value.trim()}.`);
+      void renderBans(app);
+    } catch (err) {
+      error.textContent = err instanceof ApiError ? err.problem.errors?.map((x) => `${x.path}: ${x.message}`).join('; ') || err.message : String(err);
+    }
+  });
+  const now = Date.now();
+  const rows = data.items.map((b) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, b.kind === 'email' ? 'e-mail' : 'address'),
+      h('td', {}, h('code', {}, b.kind === 'ip' ? `${b.value.slice(0, 12)}…` : b.value)),
+      h('td', {}, b.reason ?? h('span', { class: 'muted' }, '—')),
+      h('td', {}, b.expiresAt ? (Date.parse(b.expiresAt) < now ? h('span', { class: 'muted' }, 'expired') : `until ${new Date(b.expiresAt).toLocaleString()}`) : 'for good'),
+      h('td', {}, when(b.createdAt)),
+      h('td', {}, h('button', {
+        type: 'button',
+        onclick: async () => {
+          try {
+            await api('DELETE', `/sites/${app.site}/moderation/bans/${b.id}`);
+            app.toast('Ban lifted.');
+            void renderBans(app);
+          } catch (err) {
+            app.toast(err instanceof Error ? err.message : 'Failed', { error: true });
+          }
+        },
+      }, 'Lift')),
+    ),
+  );
+  clear(
+    app.main,
+    h('h2', {}, 'Bans'),
+    h('p', { class: 'muted' }, 'To ban the author of a comment, use "Ban author" on it in the queue: that bans their e-mail and their address without showing it.'),
+    form,
+    rows.length
+      ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['Kind', 'Banned', 'Reason', 'Lasts', 'Since', ''].map((t) => h('th', {}, t)))), h('tbody', {}, rows))
+      : h('div', { class: 'empty' }, h('p', {}, 'Nobody is banned.')),
+  );
+}
+
+interface AuditRow {
+  id: number;
+  commentId: string;
+  actor: { type: 'system' } | { type: 'author' } | { type: 'token'; id: string; label: string | null };
+  action: string;
+  from: string | null;
+  to: string;
+  reason: string | null;
+  createdAt: string;
+}
+
+export async function renderLog(app: App): Promise<void> {
+  loading(app, 'Audit log');
+  const body = h('tbody');
+  const more = h('button', { type: 'button', class: 'more' }, 'Load more');
+  let cursor: string | null = null;
+  const page = async () => {
+    const data: { items: AuditRow[]; nextCursor: string | null } = await api('GET', `/sites/${app.site}/moderation/log${qs({ cursor, limit: 100 })}`);
+    cursor = data.nextCursor;
+    more.hidden = !cursor;
+    for (const a of data.items)
+      body.append(
+        h(
+          'tr',
+          {},
+          h('td', {}, when(a.createdAt)),
+          h('td', {}, a.actor.type === 'token' ? a.actor.label || a.actor.id : a.actor.type),
+          h('td', {}, a.action),
+          h('td', {}, `${a.from ?? '—'} → ${a.to}`),
+          h('td', {}, h('code', {}, a.commentId)),
+          h('td', {}, a.reason ?? ''),
+        ),
+      );
+    return data.items.length;
+  };
+  try {
+    const n = await page();
+    more.addEventListener('click', () => void page());
+    clear(
+      app.main,
+      h('h2', {}, 'Audit log'),
+      n
+        ? [h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['When', 'Who', 'Action', 'Status', 'Comment', 'Reason'].map((t) => h('th', {}, t)))), body), more]
+        : h('div', { class: 'empty' }, h('p', {}, 'Nothing has happened yet.')),
+    );
+  } catch (err) {
+    failed(app, 'Audit log', err, () => void renderLog(app));
+  }
+}
+
+type Settings = Record<string, any>;
+
+const NUMBERS: [string, string, string][] = [
+  ['maxLinks', 'Hold comments with this many links', '0 turns it off'],
+  ['minSubmitSeconds', 'Minimum seconds between opening the form and posting', 'faster is spam; 0 turns the check off'],
+  ['floodSeconds', 'Seconds between two posts from one address', ''],
+  ['reportThreshold', 'Reports that send an approved comment back to pending', ''],
+  ['editWindowMinutes', 'Minutes an author may edit or delete', ''],
+  ['maxDepth', 'Deepest reply level shown', ''],
+  ['closeAfterDays', 'Close pages this many days after their first comment', '0 = never'],
+  ['limits.nameMax', 'Longest name (characters)', ''],
+  ['limits.bodyMax', 'Longest comment (characters)', ''],
+  ['rateLimits.postsPerMinute', 'Posts per minute per address', ''],
+  ['rateLimits.reportsPerHour', 'Reports per hour per address', ''],
+  ['rateLimits.readsPerMinute', 'Reads per minute per address', ''],
+  ['rateLimits.moderationPerMinute', 'Moderation requests per minute per token', ''],
+];
+
+const get = (s: Settings, path: string) => path.split('.').reduce((o, k) => o?.[k], s);
+
+export async function renderSettings(app: App): Promise<void> {
+  loading(app, 'Settings');
+  let settings: Settings;
+  try {
+    settings = (await api<{ settings: Settings }>('GET', `/sites/${app.site}/settings`)).settings;
+  } catch (err) {
+    return failed(app, 'Settings', err, () => void renderSettings(app));
+  }
+  const errors = new Map<string, HTMLElement>();
+  const field = (name: string, label: string, control: HTMLElement, hint = '') => {
+    const err = h('p', { class: 'field-error', id: `err-${name}`, role: 'alert' });
+    errors.set(name, err);
+    control.id = `f-${name}`;
+    control.setAttribute('name', name);
+    control.setAttribute('aria-describedby', `err-${name}${hint ? ` hint-${name}` : ''}`);
+    return h('div', { class: 'field' }, h('label', { for: `f-${name}` }, label), control, hint ? h('p', { class: 'hint', id: `hint-${name}` }, hint) : null, err);
+  };
+  const origins = h('textarea', { rows: '3' }) as HTMLTextAreaElement;
+  origins.value = settings.origins.join('\n');
+  const words = h('textarea', { rows: '3' }) as HTMLTextAreaElement;
+  words.value = settings.blockedWords.join('\n');
+  const policy = h(
+    'select',
+    {},
+    [
+      ['first-time', 'First-time authors wait for approval'],
+      ['all', 'Every comment waits for approval'],
+      ['none', 'Publish at once (rules still hold suspicious ones)'],
+    ].map(([v, l]) => h('option', { value: v, selected: settings.moderation === v }, l)),
+  );
+  const numbers = NUMBERS.map(([path, label, hint]) => {
+    const input = h('input', { type: 'number', inputmode: 'numeric', value: String(get(settings, path)) });
+    return { path, input, el: field(path, label, input, hint) };
+  });
+  const status = h('p', { class: 'muted', role: 'status' });
+  const save = h('button', { type: 'submit', class: 'primary' }, 'Save settings');
+  const form = h(
+    'form',
+    { class: 'settings', novalidate: true },
+    h('fieldset', {}, h('legend', {}, 'Who may post'), field('origins', 'Allowed origins, one per line', origins, 'e.g. https://blog.example — pages on these origins may post'), field('moderation', 'Moderation policy', policy)),
+    h('fieldset', {}, h('legend', {}, 'Rules'), field('blockedWords', 'Blocked words, one per line', words, 'Whole words, any case or accent; a match holds the comment'), numbers.slice(0, 7).map((n) => n.el)),
+    h('fieldset', {}, h('legend', {}, 'Limits'), numbers.slice(7).map((n) => n.el)),
+    h('div', { class: 'form-actions' }, save, status),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    for (const el of errors.values()) el.textContent = '';
+    for (const c of Array.from(form.querySelectorAll('[aria-invalid]'))) c.removeAttribute('aria-invalid');
+    const patch: Settings = {
+      origins: origins.value.split('\n').map((s) => s.trim()).filter(Boolean),
+      moderation: (policy as HTMLSelectElement).value,
+      blockedWords: words.value.split('\n').map((s) => s.trim()).filter(Boolean),
+      limits: {},
+      rateLimits: {},
+    };
+    for (const n of numbers) {
+      const raw = n.input.value.trim();
+      const value = raw === '' ? NaN : Number(raw);
+      const [a, b] = n.path.split('.');
+      if (b) patch[a][b] = value;
+      else patch[a] = value;
+    }
+    save.disabled = true;
+    status.textContent = 'Saving…';
+    try {
+      await api('PATCH', `/sites/${app.site}/settings`, patch);
+      status.textContent = 'Saved.';
+      app.toast('Settings saved.');
+    } catch (err) {
+      status.textContent = '';
+      if (err instanceof ApiError && err.problem.errors?.length) {
+        let first: HTMLElement | null = null;
+        for (const fe of err.problem.errors) {
+          // origins.2 and blockedWords.0 belong to their list's field.
+          const name = errors.has(fe.path) ? fe.path : fe.path.replace(/\.\d+$/, '');
+          const el = errors.get(name);
+          if (!el) continue;
+          const index = /\.(\d+)$/.exec(fe.path);
+          el.textContent = `${index ? `Line ${Number(index[1]) + 1}: ` : ''}${fe.message}`;
+          const control = form.querySelector<HTMLElement>(`#f-${CSS.escape(name)}`);
+          control?.setAttribute('aria-invalid', 'true');
+          first ??= control;
+        }
+        first?.focus();
+        status.textContent = 'Some settings need fixing; nothing was saved.';
+      } else status.textContent = err instanceof Error ? err.message : 'Save failed.';
+    } finally {
+      save.disabled = false;
+    }
+  });
+  clear(app.main, h('h2', {}, `Settings · ${app.site}`), form);
+}
+
+interface TokenRow {
+  id: string;
+  role: 'owner' | 'moderator';
+  site: string | null;
+  label: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export async function renderTokens(app: App): Promise<void> {
+  loading(app, 'Tokens');
+  let data: { items: TokenRow[] };
+  try {
+    data = await api('GET', '/tokens');
+  } catch (err) {
+    return failed(app, 'Tokens', err, () => void renderTokens(app));
+  }
+  const role = h('select', { 'aria-label': 'Role', id: 'token-role' }, h('option', { value: 'moderator' }, 'Moderator'), h('option', { value: 'owner' }, 'Owner'));
+  const scope = h(
+    'select',
+    { 'aria-label': 'Scope', id: 'token-scope' },
+    h('option', { value: app.site }, `Site ${app.site}`),
+    app.me.token.site === null ? h('option', { value: '' }, 'Every site') : null,
+  );
+  const label = h('input', { type: 'text', placeholder: 'Label, e.g. who it is for', 'aria-label': 'Label', id: 'token-label', maxlength: '100' });
+  const shown = h('div', { class: 'secret', role: 'status' });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'filters' }, role, scope, label, h('button', { type: 'submit', class: 'primary' }, 'Create token'), error);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    try {
+      const r = await api<{ token: string; item: TokenRow }>('POST', '/tokens', {
+        role: (role as HTMLSelectElement).value,
+        site: (scope as HTMLSelectElement).value || null,
+        label: label.value.trim(),
+      });
+      await renderTokens(app);
+      const box = app.main.querySelector('.secret');
+      if (box)
+        clear(
+          box,
+          h('p', {}, h('strong', {}, 'Copy this token now; it will not be shown again:')),
+          h('code', { class: 'token-secret' }, r.token),
+        );
+    } catch (err) {
+      error.textContent = err instanceof Error ? err.message : 'Failed';
+    }
+  });
+  const rows = data.items.map((t) =>
+    h(
+      'tr',
+      { class: t.revokedAt ? 'revoked' : '' },
+      h('td', {}, t.label || h('span', { class: 'muted' }, '(no label)'), h('div', {}, h('code', {}, t.id))),
+      h('td', {}, t.role),
+      h('td', {}, t.site ?? 'every site'),
+      h('td', {}, when(t.createdAt)),
+      h('td', {}, when(t.lastUsedAt)),
+      h(
+        'td',
+        {},
+        t.revokedAt
+          ? h('span', { class: 'muted' }, 'revoked')
+          : t.id === app.me.token.id
+            ? h('span', { class: 'muted' }, 'this session')
+            : h('button', {
+                type: 'button',
+                class: 'danger',
+                onclick: async () => {
+                  try {
+                    await api('DELETE', `/tokens/${t.id}`);
+                    app.toast('Token revoked; it stops working at once.');
+                    void renderTokens(app);
+                  } catch (err) {
+                    app.toast(err instanceof Error ? err.message : 'Failed', { error: true });
+                  }
+                },
+              }, 'Revoke'),
+      ),
+    ),
+  );
+  clear(
+    app.main,
+    h('h2', {}, 'Tokens'),
+    form,
+    shown,
+    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['Token', 'Role', 'Scope', 'Created', 'Last used', ''].map((x) => h('th', {}, x)))), h('tbody', {}, rows)),
+  );
+}
