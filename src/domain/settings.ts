@@ -15,7 +15,8 @@ const origin = z
   }, 'must be an origin like https://blog.example (scheme, host and optional port, nothing else)')
   .transform((v) => v.replace(/\/+$/, ''));
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const int = (min: number, max: number) =>
+  z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`);
 
 export const moderationPolicies = ['all', 'first-time', 'none'] as const;
 export type ModerationPolicy = (typeof moderationPolicies)[number];

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Regenerates docs/admin-queue.png and docs/admin-settings.png: the built server on a temp database, a few held
+// comments, headless Chromium signed in as the owner. Run `npm run build` first.
+'use strict';
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+const { startServer, json } = require('../bench/lib');
+
+const people = [
+  ['Maya Chen', 'maya@example.com', 'Rode the whole greenway on Saturday — the new surface is superb. Is the café at the viaduct open in winter?'],
+  ['Tom Avery', 'tom@example.com', 'Great piece. My grandfather drove the last passenger train on this line in 1961.'],
+  ['Cheap Pills', 'deals@spam.example', 'Best prices!!! [click](https://spam.example/a) [here](https://spam.example/b) [now](https://spam.example/c)'],
+  ['Priya N.', 'priya@example.com', 'Could the council publish the maintenance budget? I would like to know who pays for the lighting.'],
+  ['Geoffrey Lyle', 'geoff@example.com', 'Please **close the gates** at Saltmarsh Lane behind you; the sheep are grateful.'],
+];
+
+async function main() {
+  const server = await startServer();
+  const { base, token } = server;
+  const auth = { authorization: `Bearer ${token}` };
+  try {
+    await json(base, 'PATCH', '/api/v1/sites/demo/settings', { minSubmitSeconds: 0, floodSeconds: 0, blockedWords: ['pills'], origins: ['https://news.example'] }, auth);
+    for (const [name, email, body] of people)
+      await json(base, 'POST', '/api/v1/sites/demo/comments', { page: '/2026/11/greenway-opens', pageTitle: 'The old railway becomes a greenway', pageUrl: 'https://news.example/2026/11/greenway-opens', name, email, body });
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${base}/admin`);
+    await page.fill('#token', token);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.item');
+    await page.keyboard.press('j');
+    await page.screenshot({ path: path.join(__dirname, '../docs/admin-queue.png') });
+    await page.click('a[data-view=settings]');
+    await page.waitForSelector('form.settings');
+    await page.fill('#f-maxLinks', '-1');
+    await page.fill('#f-origins', 'https://news.example\nnot an origin');
+    await page.click('form.settings button[type=submit]');
+    await page.waitForSelector('#err-maxLinks:not(:empty)');
+    await page.setViewportSize({ width: 1100, height: 1180 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(__dirname, '../docs/admin-settings.png') });
+    await browser.close();
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
