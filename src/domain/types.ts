@@ -53,39 +53,34 @@ export interface Comment {
 }
 
 /** A comment as the public thread shows it: placeholders keep their place but lose author and body. */
-export interface ThreadItem {
-  id: string;
-  parentId: string | null;
-  depth: number;
-  status: CommentStatus;
-  authorName: string;
-  authorWebsite: string | null;
-  avatar: string;
-  bodyHtml: string;
-  createdAt: number;
-  editedAt: number | null;
-}
+export type ThreadItem = Pick<
+  Comment,
+  'id' | 'parentId' | 'depth' | 'status' | 'authorName' | 'authorWebsite' | 'avatar' | 'bodyHtml' | 'createdAt' | 'editedAt'
+>;
 
-export interface NewComment {
-  id: string;
-  siteId: string;
+/** What a new comment is stored from; the store works out its page id, depth and thread position. */
+export type NewComment = Pick<
+  Comment,
+  | 'id'
+  | 'siteId'
+  | 'parentId'
+  | 'status'
+  | 'authorName'
+  | 'authorWebsite'
+  | 'avatar'
+  | 'emailEnc'
+  | 'emailHmac'
+  | 'ipHmac'
+  | 'userAgent'
+  | 'bodySource'
+  | 'bodyHtml'
+  | 'reasons'
+  | 'createdAt'
+> & {
   page: { key: string; url: string | null; title: string | null };
-  parentId: string | null;
-  status: CommentStatus;
-  authorName: string;
-  authorWebsite: string | null;
-  avatar: string;
-  emailEnc: Buffer;
-  emailHmac: string;
-  ipHmac: string | null;
-  userAgent: string | null;
-  bodySource: string;
-  bodyHtml: string;
   bodyHash: string;
-  reasons: Reason[];
   editTokenHash: string;
-  createdAt: number;
-}
+};
 
 export type Actor = { type: 'system' } | { type: 'author' } | { type: 'token'; id: string };
 

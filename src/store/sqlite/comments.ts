@@ -18,19 +18,10 @@ import { likePattern } from './sites';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-interface ThreadRow {
-  id: string;
-  parent_id: string | null;
-  root_id: string;
-  depth: number;
-  status: CommentStatus;
-  author_name: string;
-  author_website: string | null;
-  avatar: string;
-  body_html: string;
-  created_at: number;
-  edited_at: number | null;
-}
+type ThreadRow = Pick<
+  CommentRow,
+  'id' | 'parent_id' | 'depth' | 'status' | 'author_name' | 'author_website' | 'avatar' | 'body_html' | 'created_at' | 'edited_at'
+> & { root_id: string };
 
 const THREAD_COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.status, c.author_name, c.author_website,
   c.avatar, c.body_html, c.created_at, c.edited_at`;
