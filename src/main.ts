@@ -44,8 +44,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    // Stop accepting; idle keep-alive sockets close now, busy ones after their response.
+    // Stop accepting; idle keep-alive sockets close now, busy ones as soon as their response is done.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
     server.close(() => {
+      clearInterval(sweep);
       void repos.close().then(() => {
         logger.info('stopped');
         process.exit(0);

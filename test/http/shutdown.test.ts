@@ -81,3 +81,44 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('start-up', () => {
+  function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [main], { env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, output });
+      });
+    });
+  }
+
+  it('refuses to start on a database whose applied migration was changed, naming the file', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-tampered-'));
+    try {
+      const { openStore } = await import('../../src/store');
+      const repos = openStore(path.join(dataDir, 'marginalia.db'));
+      await repos.close();
+      const Database = (await import('better-sqlite3')).default;
+      const db = new Database(path.join(dataDir, 'marginalia.db'));
+      db.prepare(`UPDATE schema_migrations SET sha256 = 'tampered' WHERE name = '0001_init.sql'`).run();
+      db.close();
+      const { code, output } = await runMain({ PORT: String(await freePort()), DATA_DIR: dataDir });
+      expect(code).toBe(1);
+      expect(output).toContain('0001_init.sql');
+      expect(output).not.toContain('Marginalia is listening');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with one line naming a bad variable', async () => {
+    const { code, output } = await runMain({ PORT: 'not-a-port', DATA_DIR: os.tmpdir() });
+    expect(code).toBe(1);
+    expect(output.trim()).toBe('Invalid configuration: PORT must be a port number');
+  });
+});
