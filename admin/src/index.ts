@@ -193,7 +193,12 @@ function start(me: Me): void {
       ['?', 'this help'],
       ['Esc', 'close'],
     ];
-    const close = () => dialog.remove();
+    // Focus goes back where it was, so j/k and the action keys carry on from the same comment.
+    const before = document.activeElement as HTMLElement | null;
+    const close = () => {
+      dialog.remove();
+      if (before?.isConnected) before.focus();
+    };
     const dialog = h(
       'div',
       { class: 'overlay', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'help-title', onclick: (e: Event) => e.target === dialog && close() },

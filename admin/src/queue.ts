@@ -117,6 +117,8 @@ export function act(app: App, action: Action, ids: string[], trustAuthor = false
   const removed: PendingAction['removed'] = [];
   // The item leaves this tab unless the action keeps it in the same status.
   if (TARGET[action] !== q.status) {
+    // Selected items above the focus leave too: the next item keeps the focus instead of being skipped.
+    q.focus = q.items.slice(0, q.focus).filter((i) => !ids.includes(i.id)).length;
     q.items.forEach((item, index) => ids.includes(item.id) && removed.push({ item, index }));
     q.items = q.items.filter((i) => !ids.includes(i.id));
   }

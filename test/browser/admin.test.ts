@@ -1,0 +1,414 @@
+// The moderation console in real Chromium against the real server: sign-in, keyboard triage, bulk, bans, settings, XSS.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openPage, foreignRequests, type PageRecord } from '../helpers/browser';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { call, configure, fastPosting } from '../helpers/api';
+
+jest.setTimeout(30_000);
+
+let browser: Browser;
+let server: TestServer;
+let page: Page;
+let rec: PageRecord;
+let closePage: () => Promise<void>;
+
+/** Rebuilds dist/admin from the current sources (the server serves that directory at /admin). */
+function buildAdmin(): void {
+  const root = path.join(__dirname, '../..');
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-admin.js')], { cwd: root, stdio: 'inherit' });
+}
+
+beforeAll(async () => {
+  buildAdmin();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser.close();
+});
+beforeEach(async () => {
+  // TRUST_PROXY lets a test post from distinct client addresses (X-Forwarded-For), so an address ban is testable.
+  server = await startTestServer({ env: { LOG_LEVEL: 'warn', TRUST_PROXY: 'true' } });
+  await configure(server, { ...fastPosting, moderation: 'all' });
+  ({ page, rec, close: closePage } = await openPage(browser));
+  // CSP violations, recorded by the page itself (console messages alone can be missed or reworded).
+  await page.addInitScript(() => {
+    const g = globalThis as any;
+    g.__csp = [];
+    g.document.addEventListener('securitypolicyviolation', (e: any) => g.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+});
+afterEach(async () => {
+  await closePage();
+  await server.stop();
+});
+
+// ---- helpers -------------------------------------------------------------------------------------------------
+
+let seq = 0;
+/** Posts a comment over the public API (held, as the policy is `all`) and returns its id. */
+async function post(over: Record<string, unknown> = {}, ip?: string): Promise<string> {
+  seq++;
+  const r = await call(server, 'POST', '/api/v1/sites/demo/comments', {
+    body: { page: '/post', name: `Reader ${seq}`, email: `reader${seq}@example.com`, body: `Comment number ${seq}, written for the queue.`, ...over },
+    headers: ip ? { 'x-forwarded-for': ip } : {},
+  });
+  if (r.status !== 201) throw new Error(`post failed: ${r.status} ${r.text}`);
+  return r.body.comment.id;
+}
+
+async function statuses(): Promise<Record<string, string>> {
+  const r = await call(server, 'GET', '/api/v1/sites/demo/moderation/comments?status=all&limit=200', { token: server.ownerToken });
+  expect(r.status).toBe(200);
+  return Object.fromEntries(r.body.items.map((i: { id: string; status: string }) => [i.id, i.status]));
+}
+
+/** Polls `get` until it deep-equals `want` (actions reach the server after their undo delay), then asserts. */
+async function eventually<T>(get: () => Promise<T>, want: T, timeoutMs = 9000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let got = await get();
+  while (Date.now() < end && JSON.stringify(got) !== JSON.stringify(want)) {
+    await new Promise((r) => setTimeout(r, 100));
+    got = await get();
+  }
+  expect(got).toEqual(want);
+}
+
+async function signIn(secret = server.ownerToken): Promise<void> {
+  await page.goto(server.baseUrl + '/admin');
+  await page.fill('#token', secret);
+  await page.press('#token', 'Enter');
+}
+
+async function signInToQueue(count: number): Promise<string[]> {
+  await signIn();
+  await page.waitForSelector(`.item[data-index="${count - 1}"]`);
+  return page.$$eval('.list .item', (els) => els.map((e) => (e as any).dataset.id as string));
+}
+
+/** The element with keyboard focus: an `.item` (its index and id), or another element by tag and id. */
+function active(): Promise<{ index: number; id: string } | { tag: string; id: string } | null> {
+  return page.evaluate(() => {
+    const el = (globalThis as any).document.activeElement;
+    if (!el || el === (globalThis as any).document.body) return null;
+    if (el.classList.contains('item')) return { index: Number(el.dataset.index), id: el.dataset.id };
+    return { tag: el.tagName.toLowerCase(), id: el.id };
+  });
+}
+
+/** Nothing blocked by the CSP, no uncaught error, no request to another host; other console errors only if allowed. */
+async function expectCleanPage(allowedConsole: RegExp[] = []): Promise<void> {
+  expect(await page.evaluate(() => (globalThis as any).__csp)).toEqual([]);
+  expect(rec.consoleErrors.filter((m) => /content security policy/i.test(m))).toEqual([]);
+  expect(rec.consoleErrors.filter((m) => !allowedConsole.some((re) => re.test(m)))).toEqual([]);
+  expect(rec.errors).toEqual([]);
+  expect(rec.dialogs).toEqual([]);
+  expect(foreignRequests(rec, server.baseUrl)).toEqual([]);
+  expect(rec.requests.length).toBeGreaterThan(0);
+}
+
+// ---- sign-in -------------------------------------------------------------------------------------------------
+
+test('signs in with the owner token and shows the pending queue', async () => {
+  const ids = [await post({ name: 'Ada' }), await post({ name: 'Grace' })];
+  await signIn();
+  await page.waitForSelector('.item');
+  expect(await page.$$eval('.list .item', (els) => els.map((e) => (e as any).dataset.id))).toEqual([...ids].reverse()); // newest first
+  expect(await page.textContent('.list')).toContain('Grace');
+  expect(await page.textContent('.status-tabs [data-status=pending] .count')).toBe('2');
+  expect(await page.textContent('header.top')).toContain('owner');
+  // The token lives in this tab's sessionStorage only.
+  expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('marginalia.token'))).toBe(server.ownerToken);
+  expect(await active()).toEqual({ index: 0, id: ids[1] });
+  await expectCleanPage();
+});
+
+test('a wrong token shows a clear error and no queue', async () => {
+  await post();
+  await signIn('mt_this-is-not-a-token');
+  const error = page.locator('#signin-error[role=alert]');
+  await error.filter({ hasText: /\S/ }).waitFor();
+  expect(await error.textContent()).toMatch(/not accepted.*wrong or has been revoked/);
+  expect(await page.locator('.list, .item, .status-tabs').count()).toBe(0);
+  expect(await page.locator('#token').isVisible()).toBe(true);
+  expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('marginalia.token'))).toBeNull();
+  // An empty token is refused before any request.
+  await page.fill('#token', '');
+  await page.press('#token', 'Enter');
+  await page.locator('#signin-error', { hasText: 'Paste a token' }).waitFor();
+  await expectCleanPage([/status of 401/]);
+});
+
+// ---- keyboard triage -------------------------------------------------------------------------------------------
+
+test('triages 20 pending comments with the keyboard alone; statuses land over the API', async () => {
+  const created: string[] = [];
+  for (let i = 0; i < 20; i++) created.push(await post({ name: `Triage ${i}`, email: `triage${i}@example.com`, body: `Queue item ${i}: a distinct body.` }));
+  const shown = await signInToQueue(20);
+  expect([...shown].sort()).toEqual([...created].sort());
+
+  // A model of the queue the UI should follow: what is listed, which is focused, what each comment becomes.
+  const TO: Record<string, string> = { a: 'approved', r: 'rejected', s: 'spam', d: 'deleted' };
+  let list = [...shown];
+  let focus = 0;
+  let selected = new Set<string>();
+  const expected: Record<string, string> = Object.fromEntries(shown.map((id) => [id, 'pending']));
+  let last: { ids: string[]; removed: { id: string; index: number }[] } | null = null;
+  let undone: string | null = null;
+
+  const expectFocusOnModel = async () => expect(await active()).toEqual({ index: focus, id: list[focus] });
+
+  async function key(k: string): Promise<void> {
+    await page.keyboard.press(k);
+    if (k === 'j') focus = Math.min(list.length - 1, focus + 1);
+    else if (k === 'k') focus = Math.max(0, focus - 1);
+    else if (k === 'x') {
+      const id = list[focus];
+      if (selected.has(id)) selected.delete(id);
+      else selected.add(id);
+      expect(await page.$eval(`.item[data-id="${id}"]`, (e) => e.classList.contains('selected'))).toBe(selected.has(id));
+    } else if (k in TO) {
+      const ids = selected.size ? list.filter((id) => selected.has(id)) : [list[focus]];
+      const removed = list.map((id, index) => ({ id, index })).filter((r) => ids.includes(r.id));
+      // The next comment after the focused one takes the focus: it is at the count of kept comments before it.
+      focus = list.slice(0, focus).filter((id) => !ids.includes(id)).length;
+      list = list.filter((id) => !ids.includes(id));
+      focus = Math.min(focus, list.length - 1);
+      for (const id of ids) expected[id] = TO[k];
+      selected = new Set([...selected].filter((id) => !ids.includes(id)));
+      last = { ids, removed };
+    } else if (k === 'u') {
+      expect(last).not.toBeNull();
+      for (const { id, index } of last!.removed) list.splice(index, 0, id);
+      for (const id of last!.ids) expected[id] = 'pending';
+      focus = last!.removed[0].index;
+      undone = last!.ids[0];
+      last = null;
+    } else throw new Error(`no model for ${k}`);
+    await expectFocusOnModel();
+    expect(await page.$$eval('.list .item', (els) => els.map((e) => (e as any).dataset.id))).toEqual(list);
+  }
+
+  await key('a');
+  await key('r');
+  await key('j');
+  await key('s');
+  await key('k');
+  await key('d');
+  // Two selected with x, then one key acts on both.
+  await key('x');
+  await key('j');
+  await key('j');
+  await key('x');
+  expect(await page.textContent('.bulk')).toContain('2 selected');
+  await key('r');
+  expect(await page.isHidden('.bulk')).toBe(true);
+  // Approve, then undo at once: the comment comes back, focused, and stays pending.
+  await key('j');
+  await key('a');
+  await key('u');
+  expect(await page.textContent('.toasts')).toContain('Undone');
+
+  // `?` opens the key help; Escape closes it and gives the focus back to the comment.
+  await page.keyboard.press('?');
+  await page.waitForSelector('[role=dialog]');
+  expect(await page.textContent('[role=dialog]')).toContain('Keyboard shortcuts');
+  expect(await active()).toEqual({ tag: 'button', id: 'help-close' });
+  await page.keyboard.press('Escape');
+  expect(await page.locator('[role=dialog]').count()).toBe(0);
+  await expectFocusOnModel();
+
+  // `/` focuses the search box without typing a slash into it; Escape leaves it, and j/k work again.
+  await page.keyboard.press('/');
+  expect(await active()).toEqual({ tag: 'input', id: 'search' });
+  expect(await page.inputValue('#search')).toBe('');
+  await page.keyboard.press('Escape');
+  await key('j');
+  await key('k');
+
+  // Clear the rest, cycling through the actions and stepping over the comment that was undone.
+  const cycle = ['a', 's', 'a', 'r', 'd'];
+  for (let n = 0; list.length > 1; n++) {
+    if (list[focus] === undone) await key(focus === list.length - 1 ? 'k' : 'j');
+    await key(cycle[n % cycle.length]);
+  }
+  expect(list).toEqual([undone]);
+  const tally = Object.values(expected).reduce<Record<string, number>>((t, s) => ({ ...t, [s]: (t[s] ?? 0) + 1 }), {});
+  expect(Object.keys(tally).sort()).toEqual(['approved', 'deleted', 'pending', 'rejected', 'spam']);
+  expect(tally.pending).toBe(1);
+
+  // The last action goes out when its undo time is up.
+  await eventually(statuses, expected);
+  await page.locator('.status-tabs [data-status=pending] .count', { hasText: /^1$/ }).waitFor();
+  // Undo means the approval was never sent: the undone comment has no moderator entry in the audit log.
+  const log = await call(server, 'GET', `/api/v1/sites/demo/moderation/log?commentId=${undone}`, { token: server.ownerToken });
+  expect(log.status).toBe(200);
+  expect(log.body.items.filter((e: { actor: { type: string } }) => e.actor.type === 'token')).toEqual([]);
+  await expectCleanPage();
+});
+
+// ---- bulk ----------------------------------------------------------------------------------------------------
+
+test('bulk approves the comments selected with x and the checkboxes', async () => {
+  for (let i = 0; i < 6; i++) await post({ name: `Bulk ${i}`, email: `bulk${i}@example.com` });
+  const shown = await signInToQueue(6);
+  await page.keyboard.press('x'); // item 0
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('x'); // item 2
+  await page.check('.item[data-index="4"] input.select');
+  expect(await page.textContent('.bulk')).toContain('3 selected');
+  const chosen = [shown[0], shown[2], shown[4]];
+  await page.click('.bulk [data-bulk=approve]');
+  expect(await page.$$eval('.list .item', (els) => els.map((e) => (e as any).dataset.id))).toEqual([shown[1], shown[3], shown[5]]);
+  expect(await page.isHidden('.bulk')).toBe(true);
+  // Leaving the tab sends the waiting action at once; the approved tab lists the three.
+  await page.click('.status-tabs [data-status=approved]');
+  await page.waitForSelector('.item');
+  await page.locator('.status-tabs [data-status=approved] .count', { hasText: /^3$/ }).waitFor();
+  expect((await page.$$eval('.list .item', (els) => els.map((e) => (e as any).dataset.id))).sort()).toEqual([...chosen].sort());
+  await eventually(statuses, Object.fromEntries(shown.map((id) => [id, chosen.includes(id) ? 'approved' : 'pending'])), 3000);
+  await expectCleanPage();
+});
+
+// ---- bans ----------------------------------------------------------------------------------------------------
+
+test('bans an author from the queue; their next post is refused, others still post', async () => {
+  await post({ name: 'Bystander', email: 'bystander@example.com' }, '198.51.100.1');
+  await post({ name: 'Mallory', email: 'mallory@example.com', body: 'Buy my stuff.' }, '203.0.113.7');
+  await signInToQueue(2);
+  expect(await page.textContent('.item[data-index="0"] .author')).toBe('Mallory');
+  await page.keyboard.press('b');
+  await page.waitForSelector('.item[data-index="0"] .ban-form');
+  expect(await page.textContent('.item[data-index="0"] .ban-form')).toContain('Ban Mallory (mallory@example.com)');
+  await page.click('.item[data-index="0"] .ban-confirm');
+  await page.locator('.toasts', { hasText: 'Banned Mallory' }).waitFor();
+  expect(await page.locator('.ban-form').count()).toBe(0);
+
+  const bans = await call(server, 'GET', '/api/v1/sites/demo/moderation/bans', { token: server.ownerToken });
+  expect(bans.body.items.map((b: { kind: string }) => b.kind).sort()).toEqual(['email', 'ip']);
+  expect(bans.body.items.find((b: { kind: string }) => b.kind === 'email').value).toBe('mallory@example.com');
+
+  const attempt = (over: Record<string, unknown>, ip: string) =>
+    call(server, 'POST', '/api/v1/sites/demo/comments', {
+      body: { page: '/post', body: `Another try ${ip} ${JSON.stringify(over)}`, ...over },
+      headers: { 'x-forwarded-for': ip },
+    });
+  // Same e-mail from a new address: refused by the e-mail ban.
+  const sameEmail = await attempt({ name: 'Mallory', email: 'mallory@example.com' }, '192.0.2.50');
+  expect(sameEmail.status).toBe(403);
+  expect(sameEmail.body.detail).toBe('You cannot comment on this site.');
+  // A new e-mail from the same address: refused by the address ban.
+  expect((await attempt({ name: 'M.', email: 'm2@example.com' }, '203.0.113.7')).status).toBe(403);
+  // Somebody else is unaffected.
+  expect((await attempt({ name: 'Bystander', email: 'bystander@example.com' }, '198.51.100.1')).status).toBe(201);
+  await expectCleanPage();
+});
+
+// ---- settings ------------------------------------------------------------------------------------------------
+
+test('setting the policy to `all` holds the next public post', async () => {
+  await configure(server, { moderation: 'none' });
+  const before = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: { page: '/post', name: 'Early', email: 'early@example.com', body: 'Published at once.' } });
+  expect(before.status).toBe(201);
+  expect(before.body.status).toBe('approved');
+
+  await signIn();
+  await page.waitForSelector('.list');
+  await page.click('a[data-view=settings]');
+  await page.waitForSelector('form.settings');
+  expect(await page.inputValue('#f-moderation')).toBe('none');
+  await page.selectOption('#f-moderation', 'all');
+  await page.click('form.settings button[type=submit]');
+  await page.locator('form.settings [role=status]', { hasText: 'Saved.' }).waitFor();
+
+  const settings = await call(server, 'GET', '/api/v1/sites/demo/settings', { token: server.ownerToken });
+  expect(settings.body.settings.moderation).toBe('all');
+  const after = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: { page: '/post', name: 'Late', email: 'late@example.com', body: 'Held for a moderator.' } });
+  expect(after.status).toBe(201);
+  expect(after.body.status).toBe('pending');
+  await expectCleanPage();
+});
+
+test('a settings error is shown beside its field and nothing is saved', async () => {
+  await signIn();
+  await page.waitForSelector('.list');
+  await page.click('a[data-view=settings]');
+  await page.waitForSelector('form.settings');
+  await page.selectOption('#f-moderation', 'none');
+  await page.fill('#f-maxLinks', '-1');
+  await page.click('form.settings button[type=submit]');
+  await page.locator('#err-maxLinks', { hasText: /\S/ }).waitFor();
+  expect(await page.textContent('#err-maxLinks')).toMatch(/0|least|negative/i);
+  expect(await page.getAttribute('#f-maxLinks', 'aria-invalid')).toBe('true');
+  expect(await active()).toEqual({ tag: 'input', id: 'f-maxLinks' });
+  expect(await page.textContent('form.settings [role=status]')).toContain('nothing was saved');
+  // Only the field at fault carries an error.
+  const others = await page.$$eval('.field-error', (els) => els.filter((e) => e.id !== 'err-maxLinks' && e.textContent).map((e) => e.id));
+  expect(others).toEqual([]);
+
+  const settings = await call(server, 'GET', '/api/v1/sites/demo/settings', { token: server.ownerToken });
+  expect(settings.body.settings.moderation).toBe('all');
+  expect(settings.body.settings.maxLinks).toBe(2);
+  await expectCleanPage([/status of 400/]);
+});
+
+// ---- XSS -----------------------------------------------------------------------------------------------------
+
+const XSS_BODY = [
+  '<img src=x onerror=alert("img")>',
+  '<script>alert("script")</script>',
+  '[click me](javascript:alert("md-link"))',
+  '<svg onload=alert("svg")><circle r=5></circle></svg>',
+  '<a href="javascript:alert(\'a\')">raw link</a>',
+  '<iframe src="javascript:alert(\'iframe\')"></iframe>',
+  '![pic](javascript:alert("md-img"))',
+  '<details open ontoggle=alert("details")>x</details>',
+  '<math><mtext><table><mglyph><style><img src=x onerror=alert("mxss")>',
+  '[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)',
+  '<b style="background:url(javascript:alert(1))" onmouseover=alert("b")>bold text survives</b>',
+  'plain words stay',
+].join('\n\n');
+const XSS_NAME = '"><img src=x onerror=alert("name")><script>alert("name")</script>';
+
+test('a comment carrying XSS payloads is shown inert in the queue', async () => {
+  // A parent with a hostile body and name, approved, so a held reply shows its excerpt and author too.
+  const parent = await post({ name: XSS_NAME, email: 'parent@example.com', body: `<svg onload=alert("parent")> ${XSS_BODY}` });
+  const approve = await call(server, 'POST', '/api/v1/sites/demo/moderation/actions', { token: server.ownerToken, body: { action: 'approve', ids: [parent] } });
+  expect(approve.body.results[0].ok).toBe(true);
+  await post({ parentId: parent, name: 'Replier', email: 'replier@example.com', body: 'An ordinary reply.' });
+  const hostile = await post({
+    name: XSS_NAME,
+    email: 'x@example.com',
+    body: XSS_BODY,
+    website: 'https://example.com/?q="><img src=x onerror=alert("web")>',
+    pageTitle: '<img src=x onerror=alert("title")>',
+  });
+
+  await signInToQueue(2);
+  const item = page.locator(`.item[data-id="${hostile}"]`);
+  expect(await item.locator('.author').textContent()).toBe(XSS_NAME);
+  expect(await item.locator('.page').textContent()).toContain('<img src=x onerror=alert("title")>');
+  expect(await item.locator('.body').textContent()).toContain('bold text survives');
+  expect(await item.locator('.body').textContent()).toContain('plain words stay');
+  expect(await page.textContent('.item blockquote.parent')).toContain(`Reply to ${XSS_NAME}`);
+  // Give any handler that slipped through the time to fire.
+  await page.waitForTimeout(300);
+
+  const found = await page.evaluate(() => {
+    const doc = (globalThis as any).document;
+    const all = Array.from(doc.querySelectorAll('#app *')) as any[];
+    return {
+      inBodies: Array.from(doc.querySelectorAll('.item .body *, .item blockquote *, .item .who *, .item .page *'))
+        .map((e: any) => e.tagName.toLowerCase())
+        .filter((t: string) => /^(script|img|svg|iframe|math|style|details|object|embed|form|input)$/.test(t)),
+      handlers: all.flatMap((e) => Array.from(e.attributes as any[]).filter((a: any) => /^on/i.test(a.name)).map((a: any) => `${e.tagName}.${a.name}`)),
+      badHrefs: all.map((e) => e.getAttribute('href') ?? e.getAttribute('src') ?? '').filter((u: string) => /^\s*(javascript|data|vbscript):/i.test(u)),
+      scripts: doc.querySelectorAll('script').length,
+    };
+  });
+  expect(found).toEqual({ inBodies: [], handlers: [], badHrefs: [], scripts: 1 }); // the one script is admin.js
+  expect(rec.dialogs).toEqual([]);
+  await expectCleanPage();
+});
