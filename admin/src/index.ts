@@ -1,7 +1,7 @@
 // The moderation console: sign in with a token, triage the queue from the keyboard, manage the site.
 import { api, ApiError, token } from './api';
 import { clear, h } from './dom';
-import { renderQueue, queueKeys, type QueueState } from './queue';
+import { commit, renderQueue, queueKeys, type QueueState } from './queue';
 import { renderPages, renderBans, renderLog, renderSettings, renderTokens } from './views';
 
 export interface Me {
@@ -145,6 +145,7 @@ function start(me: Me): void {
             class: 'link',
             id: 'sign-out',
             onclick: () => {
+              commit(app); // an action still in its undo time is sent while the token is still here
               token.clear();
               sessionStorage.removeItem('marginalia.site');
               document.removeEventListener('keydown', onKey);

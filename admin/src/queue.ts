@@ -152,7 +152,7 @@ export function commit(app: App, onLeave = false): void {
       if (!res.ok) throw new ApiError({ status: res.status, title: data?.title ?? 'Error', detail: data?.detail ?? `The server answered ${res.status}.` });
       const failed = (data.results as { id: string; ok: boolean; error?: { detail: string } }[]).filter((r) => !r.ok);
       if (failed.length) app.toast(`${failed.length} of ${p.ids.length} could not be changed: ${failed[0].error?.detail ?? 'unknown error'}`, { error: true });
-      void refreshCounts(app);
+      if (token.get()) void refreshCounts(app); // not after sign-out: that would only be a 401
     })
     .catch((err: unknown) => {
       restore(app, p);

@@ -140,6 +140,20 @@ test('a wrong token shows a clear error and no queue', async () => {
   await expectCleanPage([/status of 401/]);
 });
 
+test('signing out sends the action still in its undo time, then forgets the token', async () => {
+  await post();
+  await post();
+  const [first, second] = await signInToQueue(2);
+  await page.keyboard.press('a');
+  expect(await active()).toEqual({ index: 0, id: second });
+  await page.click('#sign-out');
+  await page.waitForSelector('#token');
+  expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('marginalia.token'))).toBeNull();
+  // Sooner than the undo delay: only the sign-out can have sent it (the timer would have no token left).
+  await eventually(statuses, { [first]: 'approved', [second]: 'pending' }, 3000);
+  await expectCleanPage();
+});
+
 // ---- keyboard triage -------------------------------------------------------------------------------------------
 
 test('triages 20 pending comments with the keyboard alone; statuses land over the API', async () => {
