@@ -149,6 +149,7 @@ function start(me: Me): void {
               token.clear();
               sessionStorage.removeItem('marginalia.site');
               document.removeEventListener('keydown', onKey);
+              window.removeEventListener('hashchange', onHash); // else a later sign-in's page loads twice
               signIn();
             },
           },
@@ -240,13 +241,14 @@ function start(me: Me): void {
   }
   document.addEventListener('keydown', onKey);
 
-  window.addEventListener('hashchange', () => {
+  function onHash(): void {
     const v = location.hash.replace(/^#\//, '') as View;
     if (v !== app.view && ['queue', 'pages', 'bans', 'log', 'settings', 'tokens'].includes(v)) {
       app.view = v;
       draw();
     }
-  });
+  }
+  window.addEventListener('hashchange', onHash);
   const initial = location.hash.replace(/^#\//, '') as View;
   if (['pages', 'bans', 'log', 'settings', 'tokens'].includes(initial) && (me.token.role === 'owner' || !['settings', 'tokens'].includes(initial)))
     app.view = initial;

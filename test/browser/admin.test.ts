@@ -140,7 +140,7 @@ test('a wrong token shows a clear error and no queue', async () => {
   await expectCleanPage([/status of 401/]);
 });
 
-test('signing out sends the action still in its undo time, then forgets the token', async () => {
+test('signing out sends the action still in its undo time and forgets the token; signing in again starts clean', async () => {
   await post();
   await post();
   const [first, second] = await signInToQueue(2);
@@ -151,6 +151,25 @@ test('signing out sends the action still in its undo time, then forgets the toke
   expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('marginalia.token'))).toBeNull();
   // Sooner than the undo delay: only the sign-out can have sent it (the timer would have no token left).
   await eventually(statuses, { [first]: 'approved', [second]: 'pending' }, 3000);
+  // Signing in again in the same tab: the earlier session no longer reacts (one settings request, not two).
+  await page.fill('#token', server.ownerToken);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector(`.item[data-id="${second}"]`);
+  await page.click('a[data-view=settings]');
+  await page.waitForSelector('form.settings');
+  await page.waitForTimeout(200);
+  expect(rec.requests.filter((u) => u.endsWith('/api/v1/sites/demo/settings'))).toHaveLength(1);
+  await expectCleanPage();
+});
+
+test('a moderator token sees the queue but not the owner-only sections', async () => {
+  const created = await call(server, 'POST', '/api/v1/tokens', { token: server.ownerToken, body: { role: 'moderator', site: 'demo', label: 'Night shift' } });
+  expect(created.status).toBe(201);
+  const id = await post();
+  await signIn(created.body.token);
+  await page.waitForSelector(`.item[data-id="${id}"]`);
+  expect(await page.textContent('header.top')).toContain('moderator · Night shift');
+  expect(await page.$$eval('nav.tabs-main a', (els) => els.map((e) => (e as any).dataset.view))).toEqual(['queue', 'pages', 'bans', 'log']);
   await expectCleanPage();
 });
 
@@ -296,13 +315,19 @@ test('bans an author from the queue; their next post is refused, others still po
   await page.keyboard.press('b');
   await page.waitForSelector('.item[data-index="0"] .ban-form');
   expect(await page.textContent('.item[data-index="0"] .ban-form')).toContain('Ban Mallory (mallory@example.com)');
+  await page.selectOption('.ban-expiry', { label: 'for 7 days' });
+  await page.fill('.ban-reason', 'selling things');
+  const bannedAt = Date.now();
   await page.click('.item[data-index="0"] .ban-confirm');
   await page.locator('.toasts', { hasText: 'Banned Mallory' }).waitFor();
   expect(await page.locator('.ban-form').count()).toBe(0);
 
   const bans = await call(server, 'GET', '/api/v1/sites/demo/moderation/bans', { token: server.ownerToken });
   expect(bans.body.items.map((b: { kind: string }) => b.kind).sort()).toEqual(['email', 'ip']);
-  expect(bans.body.items.find((b: { kind: string }) => b.kind === 'email').value).toBe('mallory@example.com');
+  const emailBan = bans.body.items.find((b: { kind: string }) => b.kind === 'email');
+  expect(emailBan.value).toBe('mallory@example.com');
+  expect(emailBan.reason).toBe('selling things');
+  expect(Math.abs(Date.parse(emailBan.expiresAt) - (bannedAt + 7 * 86_400_000))).toBeLessThan(60_000);
 
   const attempt = (over: Record<string, unknown>, ip: string) =>
     call(server, 'POST', '/api/v1/sites/demo/comments', {
