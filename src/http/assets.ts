@@ -100,4 +100,3 @@ export function assetRoutes(root = projectRoot): Router {
   return router;
 }
 
-export { PAGE_CSP, ADMIN_CSP };

@@ -1,7 +1,6 @@
 // HTTP: response shapes built field by field from domain objects, never by deleting fields from a row.
 import type { AuditEntry, Ban, Comment, Page, ThreadItem, Token } from '../domain/types';
 import type { ModeratedComment } from '../domain/moderation';
-import { toPlainText } from '../domain/render';
 import type { ModeratedCommentOut, PublicComment } from './schemas';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -102,4 +101,3 @@ export const toPage = (p: Page) => ({
   createdAt: iso(p.createdAt),
 });
 
-export { iso, toPlainText };

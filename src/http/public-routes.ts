@@ -8,7 +8,7 @@ import { notFound } from '../domain/errors';
 import { bearer } from './middleware';
 import { cors, requireAllowedOrigin, siteOf, type OriginPolicy } from './origins';
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
-import { avatarUrl, toOwnComment, toPublic } from './present';
+import { toOwnComment, toPublic } from './present';
 import { atomFeed } from './feed';
 import {
   commentIdSchema,
@@ -181,4 +181,3 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   return router;
 }
 
-export { avatarUrl };

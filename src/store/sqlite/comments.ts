@@ -13,7 +13,7 @@ import type {
 import type { Actor, Comment, CommentStatus, NewComment, Reason, Report, ThreadItem } from '../../domain/types';
 import { commentStatuses } from '../../domain/types';
 import { notFound } from '../../domain/errors';
-import { toComment, toPage, type CommentRow, type PageRow } from './rows';
+import { toComment, type CommentRow } from './rows';
 import { likePattern } from './sites';
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -56,7 +56,6 @@ export class SqliteComments implements CommentRepository {
       insertPage: p(`INSERT INTO pages (site_id, key, url, title, created_at) VALUES (@siteId, @key, @url, @title, @now)
         RETURNING id`),
       updatePageInfo: p('UPDATE pages SET url = coalesce(url, @url), title = coalesce(title, @title) WHERE id = @id'),
-      pageById: p('SELECT * FROM pages WHERE id = ?'),
       parent: p('SELECT id, page_id, root_id, depth, path FROM comments WHERE id = ?'),
       insert: p(`INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, shown,
           author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html,
