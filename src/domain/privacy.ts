@@ -63,9 +63,10 @@ export class Privacy {
     const [t, mac] = token.split('.');
     const issuedAt = parseInt(t ?? '', 36);
     if (!Number.isSafeInteger(issuedAt) || !mac) return null;
-    const expected = crypto.createHmac('sha256', this.keys.formToken).update(`${siteId}.${issuedAt}`).digest();
-    const given = Buffer.from(mac, 'base64url');
-    return given.length === expected.length && crypto.timingSafeEqual(given, expected) ? issuedAt : null;
+    // Compared as text: base64url's last character has spare bits, so decoding would accept altered tokens.
+    const expected = Buffer.from(crypto.createHmac('sha256', this.keys.formToken).update(`${siteId}.${issuedAt}`).digest('base64url'));
+    const given = Buffer.from(mac);
+    return given.length === expected.length && crypto.timingSafeEqual(given, expected) && t === issuedAt.toString(36) ? issuedAt : null;
   }
 }
 
