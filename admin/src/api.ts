@@ -1,6 +1,8 @@
 // The moderation API client: bearer token from sessionStorage, problem+json errors as ApiError.
 
 const KEY = 'marginalia.token';
+/** Dispatched on window when a request made with the stored token answers 401. */
+export const UNAUTHORIZED = 'marginalia:unauthorized';
 
 export interface Problem {
   status: number;
@@ -48,6 +50,8 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
     /* not JSON */
   }
   if (!res.ok) {
+    // The session's own token stopped working (revoked while the console was open): the app signs out.
+    if (res.status === 401 && secret && secret === token.get()) window.dispatchEvent(new Event(UNAUTHORIZED));
     throw new ApiError({
       status: res.status,
       title: data?.title ?? res.statusText,

@@ -1,5 +1,5 @@
 // The moderation console: sign in with a token, triage the queue from the keyboard, manage the site.
-import { api, ApiError, token } from './api';
+import { api, ApiError, token, UNAUTHORIZED } from './api';
 import { clear, h } from './dom';
 import { commit, renderQueue, queueKeys, type QueueState } from './queue';
 import { renderPages, renderBans, renderLog, renderSettings, renderTokens } from './views';
@@ -111,6 +111,20 @@ function start(me: Me): void {
   const nav = h('nav', { class: 'tabs-main', 'aria-label': 'Sections' });
   const header = h('header', { class: 'top' });
 
+  function signOut(message?: string): void {
+    commit(app); // an action still in its undo time is sent while the token is still here
+    token.clear();
+    sessionStorage.removeItem('marginalia.site');
+    document.removeEventListener('keydown', onKey);
+    window.removeEventListener('hashchange', onHash); // else a later sign-in's page loads twice
+    window.removeEventListener(UNAUTHORIZED, onUnauthorized);
+    signIn(message);
+  }
+  function onUnauthorized(): void {
+    signOut('Your token is no longer accepted; it may have been revoked. Sign in again with a valid token.');
+  }
+  window.addEventListener(UNAUTHORIZED, onUnauthorized);
+
   function drawHeader(): void {
     const switcher =
       me.sites.length > 1
@@ -120,10 +134,12 @@ function start(me: Me): void {
               id: 'site-switcher',
               'aria-label': 'Site',
               onchange: (e: Event) => {
+                commit(app); // an action waiting on the old site goes there now
                 app.site = (e.target as HTMLSelectElement).value;
                 sessionStorage.setItem('marginalia.site', app.site);
                 app.queue.items = [];
                 app.queue.cursor = null;
+                app.queue.selected.clear();
                 draw();
               },
             },
@@ -144,14 +160,7 @@ function start(me: Me): void {
             type: 'button',
             class: 'link',
             id: 'sign-out',
-            onclick: () => {
-              commit(app); // an action still in its undo time is sent while the token is still here
-              token.clear();
-              sessionStorage.removeItem('marginalia.site');
-              document.removeEventListener('keydown', onKey);
-              window.removeEventListener('hashchange', onHash); // else a later sign-in's page loads twice
-              signIn();
-            },
+            onclick: () => signOut(),
           },
           'Sign out',
         ),

@@ -1,5 +1,5 @@
 // The queue: tabs by status, search, one list a moderator clears from the keyboard, actions with a short undo.
-import { api, ApiError, qs, token } from './api';
+import { api, ApiError, qs, token, UNAUTHORIZED } from './api';
 import { clear, commentHtml, h, timeAgo } from './dom';
 import type { App } from './index';
 
@@ -23,6 +23,8 @@ type Action = 'approve' | 'reject' | 'spam' | 'delete' | 'restore';
 
 /** An action waits a few seconds before it is sent, so that Undo is just not sending it. */
 interface PendingAction {
+  /** The site it was taken on: the moderator may switch sites before it is sent. */
+  site: string;
   action: Action;
   ids: string[];
   trustAuthor: boolean;
@@ -123,7 +125,7 @@ export function act(app: App, action: Action, ids: string[], trustAuthor = false
     q.items = q.items.filter((i) => !ids.includes(i.id));
   }
   for (const id of ids) q.selected.delete(id);
-  q.pending = { action, ids, trustAuthor, removed, timer: setTimeout(() => commit(app), UNDO_MS) };
+  q.pending = { site: app.site, action, ids, trustAuthor, removed, timer: setTimeout(() => commit(app), UNDO_MS) };
   q.focus = Math.min(q.focus, Math.max(0, q.items.length - 1));
   drawList(app);
   focusItem(app);
@@ -139,7 +141,7 @@ export function commit(app: App, onLeave = false): void {
   clearTimeout(p.timer);
   q.pending = null;
   const body = JSON.stringify({ action: p.action, ids: p.ids, ...(p.trustAuthor ? { trustAuthor: true } : {}) });
-  const request = fetch(`/api/v1/sites/${app.site}/moderation/actions`, {
+  const request = fetch(`/api/v1/sites/${encodeURIComponent(p.site)}/moderation/actions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token.get()}`, 'content-type': 'application/json' },
     body,
@@ -149,6 +151,7 @@ export function commit(app: App, onLeave = false): void {
   request
     .then(async (res) => {
       const data = await res.json().catch(() => null);
+      if (res.status === 401 && token.get()) window.dispatchEvent(new Event(UNAUTHORIZED));
       if (!res.ok) throw new ApiError({ status: res.status, title: data?.title ?? 'Error', detail: data?.detail ?? `The server answered ${res.status}.` });
       const failed = (data.results as { id: string; ok: boolean; error?: { detail: string } }[]).filter((r) => !r.ok);
       if (failed.length) app.toast(`${failed.length} of ${p.ids.length} could not be changed: ${failed[0].error?.detail ?? 'unknown error'}`, { error: true });
@@ -162,6 +165,7 @@ export function commit(app: App, onLeave = false): void {
 
 function restore(app: App, p: PendingAction): void {
   const q = app.queue;
+  if (p.site !== app.site) return; // another site's list is shown now; its counts tell the rest
   for (const { item, index } of [...p.removed].sort((a, b) => a.index - b.index)) q.items.splice(Math.min(index, q.items.length), 0, item);
   if (p.removed.length) q.focus = p.removed[0].index;
   drawList(app);
@@ -189,7 +193,8 @@ function focusItem(app: App, scroll = true): void {
   if (scroll) el.scrollIntoView({ block: 'nearest' });
 }
 
-function banForm(app: App, item: QueueItem, holder: HTMLElement): void {
+/** Bans the authors of `items` (their e-mail and address each), with an optional expiry and reason. */
+function banForm(app: App, items: QueueItem[], holder: HTMLElement): void {
   const expiry = h(
     'select',
     { 'aria-label': 'Ban for', class: 'ban-expiry' },
@@ -200,40 +205,54 @@ function banForm(app: App, item: QueueItem, holder: HTMLElement): void {
   );
   const reason = h('input', { type: 'text', placeholder: 'Reason (optional)', 'aria-label': 'Ban reason', class: 'ban-reason', maxlength: '500' });
   const error = h('span', { class: 'error', role: 'alert' });
-  const confirm = h('button', { type: 'submit', class: 'danger ban-confirm' }, 'Ban author');
+  // One ban request per author: two comments by the same person need only one.
+  const byAuthor = [...new Map(items.map((i) => [`${i.author.email}\n${i.ipHash ?? ''}`, i])).values()];
+  const who = byAuthor.length === 1 ? `${byAuthor[0].author.name} (${byAuthor[0].author.email})` : `${byAuthor.length} authors`;
+  const confirm = h('button', { type: 'submit', class: 'danger ban-confirm' }, byAuthor.length === 1 ? 'Ban author' : `Ban ${byAuthor.length} authors`);
+  const close = () => {
+    form.remove();
+    focusItem(app);
+  };
   const form = h(
     'form',
     { class: 'ban-form' },
-    h('span', {}, `Ban ${item.author.name} (${item.author.email}) and their address`),
+    h('span', {}, `Ban ${who} and their address`),
     expiry,
     reason,
     confirm,
-    h('button', { type: 'button', class: 'link', onclick: () => { form.remove(); focusItem(app); } }, 'Cancel'),
+    h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel'),
     error,
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     confirm.disabled = true;
+    const ms = Number(expiry.value);
+    const body = {
+      ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
+      ...(ms ? { expiresAt: new Date(Date.now() + ms).toISOString() } : {}),
+    };
+    const done: QueueItem[] = [];
     try {
-      const ms = Number(expiry.value);
-      await api('POST', `/sites/${app.site}/moderation/bans`, {
-        commentId: item.id,
-        ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
-        ...(ms ? { expiresAt: new Date(Date.now() + ms).toISOString() } : {}),
-      });
-      form.remove();
-      app.toast(`Banned ${item.author.name}. Their next comment will be refused.`);
+      for (const item of byAuthor) {
+        await api('POST', `/sites/${app.site}/moderation/bans`, { commentId: item.id, ...body });
+        done.push(item);
+      }
+      if (holder.classList.contains('bulk')) {
+        app.queue.selected.clear();
+        drawList(app);
+      } else form.remove();
+      app.toast(`Banned ${byAuthor.length === 1 ? byAuthor[0].author.name : who}. Their next comment will be refused.`);
       focusItem(app);
     } catch (err) {
-      error.textContent = err instanceof Error ? err.message : 'Ban failed.';
+      const left = done.length ? ` (${done.length} of ${byAuthor.length} were banned)` : '';
+      error.textContent = `${err instanceof Error ? err.message : 'Ban failed.'}${left}`;
       confirm.disabled = false;
     }
   });
   form.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') {
       e.stopPropagation();
-      form.remove();
-      focusItem(app);
+      close();
     }
   });
   holder.querySelector('.ban-form')?.remove();
@@ -322,7 +341,7 @@ function itemView(app: App, item: QueueItem, index: number): HTMLElement {
         item.status !== 'spam' ? button('Spam', 'spam') : null,
         item.status !== 'deleted' ? button('Delete', 'delete', 'danger') : null,
         ['deleted', 'rejected', 'spam'].includes(item.status) ? button('Restore', 'restore') : null,
-        h('button', { type: 'button', class: 'act', 'data-action': 'ban', onclick: () => banForm(app, item, el) }, 'Ban author'),
+        h('button', { type: 'button', class: 'act', 'data-action': 'ban', onclick: () => banForm(app, [item], el) }, 'Ban author'),
       ),
       h('span', { class: 'meta muted', title: item.userAgent ?? '' }, item.ipHash ? `address ${item.ipHash.slice(0, 8)}` : ''),
     ),
@@ -369,13 +388,21 @@ function drawList(app: App): void {
   if (!list || !bulk) return;
   const q = app.queue;
   if (q.selected.size) {
-    const ids = () => q.items.filter((i) => q.selected.has(i.id)).map((i) => i.id);
+    const chosen = () => q.items.filter((i) => q.selected.has(i.id));
+    const ids = () => chosen().map((i) => i.id);
+    const button = (label: string, key: string, cls: string, run: () => void) => h('button', { type: 'button', class: `act${cls}`, 'data-bulk': key, onclick: run }, label);
+    const held = q.status === 'pending' || q.status === 'reported';
+    const removable = ['deleted', 'rejected', 'spam'].includes(q.status);
     clear(
       bulk,
       h('strong', {}, `${q.selected.size} selected`),
-      (['approve', 'reject', 'spam', 'delete'] as Action[]).map((a) =>
-        h('button', { type: 'button', class: `act${a === 'approve' ? ' approve' : a === 'delete' ? ' danger' : ''}`, 'data-bulk': a, onclick: () => act(app, a, ids()) }, `${DONE[a].replace('Marked as spam', 'Spam')} all`),
-      ),
+      q.status !== 'approved' ? button('Approve all', 'approve', ' approve', () => act(app, 'approve', ids())) : null,
+      held ? button('Approve & trust all', 'approve-trust', ' approve', () => act(app, 'approve', ids(), true)) : null,
+      q.status !== 'rejected' ? button('Reject all', 'reject', '', () => act(app, 'reject', ids())) : null,
+      q.status !== 'spam' ? button('Spam all', 'spam', '', () => act(app, 'spam', ids())) : null,
+      q.status !== 'deleted' ? button('Delete all', 'delete', ' danger', () => act(app, 'delete', ids())) : null,
+      removable ? button('Restore all', 'restore', '', () => act(app, 'restore', ids())) : null,
+      button('Ban authors', 'ban', '', () => banForm(app, chosen(), bulk as HTMLElement)),
       h('button', { type: 'button', class: 'link', onclick: () => { q.selected.clear(); drawList(app); } }, 'Clear selection'),
     );
     bulk.removeAttribute('hidden');
@@ -494,7 +521,10 @@ export function queueKeys(app: App, e: KeyboardEvent): boolean {
       return true;
     case 'b': {
       const el = app.main.querySelector<HTMLElement>(`.item[data-index="${q.focus}"]`);
-      if (item && el) banForm(app, item, el);
+      if (q.selected.size) {
+        const bulk = app.main.querySelector<HTMLElement>('.bulk');
+        if (bulk) banForm(app, q.items.filter((i) => q.selected.has(i.id)), bulk);
+      } else if (item && el) banForm(app, [item], el);
       return true;
     }
     case '/':
