@@ -451,3 +451,122 @@ test('a comment carrying XSS payloads is shown inert in the queue', async () => 
   expect(rec.dialogs).toEqual([]);
   await expectCleanPage();
 });
+
+// ---- bulk restore and bulk ban ---------------------------------------------------------------------------------
+
+test('restores spam in bulk, and bans the authors of the selected comments at once', async () => {
+  const a = await post({ name: 'Spammer A', email: 'a@spam.example' }, '203.0.113.21');
+  const b = await post({ name: 'Spammer B', email: 'b@spam.example' }, '203.0.113.22');
+  const keep = await post({ name: 'Innocent', email: 'innocent@example.com' }, '198.51.100.9');
+  const spam = await call(server, 'POST', '/api/v1/sites/demo/moderation/actions', { token: server.ownerToken, body: { action: 'spam', ids: [a, b, keep] } });
+  expect(spam.body.results.every((r: { ok: boolean }) => r.ok)).toBe(true);
+
+  await signIn();
+  await page.waitForSelector('.status-tabs [data-status=spam]');
+  await page.click('.status-tabs [data-status=spam]');
+  await page.waitForSelector(`.item[data-id="${keep}"]`);
+  // Restore the innocent one from the spam tab, by selection and the bulk bar.
+  await page.check(`.item[data-id="${keep}"] input.select`);
+  expect(await page.$$eval('.bulk [data-bulk]', (els) => els.map((e) => (e as any).dataset.bulk))).toEqual(['approve', 'reject', 'delete', 'restore', 'ban']);
+  await page.click('.bulk [data-bulk=restore]');
+  expect(await page.locator(`.item[data-id="${keep}"]`).count()).toBe(0);
+
+  // Select the other two with the keyboard and press b: one form bans both authors.
+  await page.locator('.item[data-index="0"]').focus();
+  await page.keyboard.press('x');
+  await page.keyboard.press('j');
+  await page.keyboard.press('x');
+  await page.keyboard.press('b');
+  await page.waitForSelector('.bulk .ban-form');
+  expect(await page.textContent('.bulk .ban-form')).toContain('Ban 2 authors');
+  await page.click('.bulk .ban-confirm');
+  await page.locator('.toasts', { hasText: 'Banned 2 authors' }).waitFor();
+  expect(await page.isHidden('.bulk')).toBe(true);
+
+  const bans = await call(server, 'GET', '/api/v1/sites/demo/moderation/bans', { token: server.ownerToken });
+  expect(bans.body.items.filter((x: { kind: string }) => x.kind === 'email').map((x: { value: string }) => x.value).sort()).toEqual(['a@spam.example', 'b@spam.example']);
+  const again = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: { page: '/post', name: 'Spammer A', email: 'a@spam.example', body: 'Back again.' }, headers: { 'x-forwarded-for': '192.0.2.99' } });
+  expect(again.status).toBe(403);
+  // The restore reached the server once its undo delay ran out (a ban is not a status action and does not cancel it).
+  await eventually(async () => (await statuses())[keep], 'pending');
+  await expectCleanPage();
+});
+
+// ---- pages, audit log, tokens -----------------------------------------------------------------------------------
+
+test('closes a page from the pages view; the next post to it is refused until it is opened again', async () => {
+  await post({ page: '/closing', pageTitle: 'A page to close' });
+  await signIn();
+  await page.waitForSelector('.list');
+  await page.click('a[data-view=pages]');
+  const toggle = page.locator('button[data-page="/closing"]');
+  await toggle.waitFor();
+  expect(await toggle.textContent()).toBe('Close comments');
+  await toggle.click();
+  await page.locator('button[data-page="/closing"]', { hasText: 'Open comments' }).waitFor();
+  const refused = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: { page: '/closing', name: 'Late', email: 'late@example.com', body: 'Too late.' } });
+  expect(refused.status).toBe(403);
+  await page.click('button[data-page="/closing"]');
+  await page.locator('button[data-page="/closing"]', { hasText: 'Close comments' }).waitFor();
+  const accepted = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: { page: '/closing', name: 'Late', email: 'late@example.com', body: 'Open again.' } });
+  expect(accepted.status).toBe(201);
+  // The page's pending count leads to the queue filtered on that page.
+  await page.click('a[data-view=bans]');
+  await page.click('a[data-view=pages]');
+  await page.locator('tr', { hasText: '/closing' }).locator('button.link', { hasText: '2 pending' }).click();
+  await page.waitForSelector('.item');
+  expect(await page.inputValue('#filter-page')).toBe('/closing');
+  expect(await page.locator('.list .item').count()).toBe(2);
+  await expectCleanPage();
+});
+
+test('the audit log shows who moved which comment from what to what', async () => {
+  const id = await post();
+  await signInToQueue(1);
+  await page.keyboard.press('r');
+  await eventually(async () => (await statuses())[id], 'rejected');
+  await page.click('a[data-view=log]');
+  const row = page.locator('table tbody tr', { hasText: id }).filter({ hasText: 'rejected' });
+  await row.first().waitFor();
+  expect(await row.first().textContent()).toContain('pending → rejected');
+  await expectCleanPage();
+});
+
+test('an owner creates a moderator token that is shown once and works, then revokes it', async () => {
+  await signIn();
+  await page.waitForSelector('.list');
+  await page.click('a[data-view=tokens]');
+  await page.waitForSelector('#token-label');
+  await page.fill('#token-label', 'Weekend cover');
+  await page.click('form.filters button[type=submit]');
+  const secretEl = page.locator('.token-secret');
+  await secretEl.waitFor();
+  const secret = (await secretEl.textContent())!.trim();
+  expect(await page.textContent('.secret')).toContain('will not be shown again');
+  const me = await call(server, 'GET', '/api/v1/me', { token: secret });
+  expect(me.status).toBe(200);
+  expect(me.body.token).toMatchObject({ role: 'moderator', site: 'demo', label: 'Weekend cover' });
+  // Shown once: another visit to the view does not show it.
+  await page.click('a[data-view=bans]');
+  await page.click('a[data-view=tokens]');
+  const row = page.locator('tr', { hasText: 'Weekend cover' });
+  await row.waitFor();
+  expect(await page.locator('.token-secret').count()).toBe(0);
+  expect(await page.content()).not.toContain(secret);
+  await row.locator('button', { hasText: 'Revoke' }).click();
+  await page.locator('tr', { hasText: 'Weekend cover' }).locator('text=revoked').waitFor();
+  expect((await call(server, 'GET', '/api/v1/me', { token: secret })).status).toBe(401);
+  await expectCleanPage();
+});
+
+test('a token revoked while the console is open sends the moderator back to sign-in with a reason', async () => {
+  const created = await call(server, 'POST', '/api/v1/tokens', { token: server.ownerToken, body: { role: 'moderator', site: 'demo', label: 'Temp' } });
+  await post();
+  await signIn(created.body.token);
+  await page.waitForSelector('.item');
+  expect((await call(server, 'DELETE', `/api/v1/tokens/${created.body.item.id}`, { token: server.ownerToken })).status).toBe(204);
+  await page.click('a[data-view=bans]');
+  await page.locator('#signin-error', { hasText: 'no longer accepted' }).waitFor();
+  expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('marginalia.token'))).toBeNull();
+  await expectCleanPage([/status of 401/]);
+});
