@@ -451,9 +451,18 @@ export async function renderQueue(app: App): Promise<void> {
     q.items = [];
     void load(app);
   });
+  // The keys most used, always in sight; `?` lists them all.
+  const hint = h(
+    'p',
+    { class: 'keyhint muted', 'aria-hidden': 'true' },
+    ([['j', 'k', 'move'], ['a', 'approve'], ['r', 'reject'], ['s', 'spam'], ['d', 'delete'], ['x', 'select'], ['u', 'undo'], ['?', 'all keys']] as string[][]).map((k) => {
+      const label = k[k.length - 1];
+      return h('span', {}, k.slice(0, -1).map((key) => h('kbd', {}, key)), ` ${label}`);
+    }),
+  );
   clear(
     app.main,
-    h('div', { class: 'status-tabs', role: 'tablist', 'aria-label': 'Status' }),
+    h('div', { class: 'queue-head' }, h('div', { class: 'status-tabs', role: 'tablist', 'aria-label': 'Status' }), hint),
     form,
     h('div', { class: 'bulk', hidden: true, role: 'toolbar', 'aria-label': 'Bulk actions' }),
     h('div', { class: 'list', role: 'feed', 'aria-busy': 'false' }),
