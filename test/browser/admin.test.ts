@@ -570,3 +570,27 @@ test('a token revoked while the console is open sends the moderator back to sign
   expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('marginalia.token'))).toBeNull();
   await expectCleanPage([/status of 401/]);
 });
+
+// ---- several sites -------------------------------------------------------------------------------------------
+
+test('a token that sees several sites switches between them; an action waiting on one site is sent to that site', async () => {
+  await server.services.sites.create({ id: 'blog', name: 'The Blog', settings: { origins: [server.baseUrl], moderation: 'all', minSubmitSeconds: 0, floodSeconds: 0 } }, Date.now());
+  const onDemo = await post({ name: 'Demo reader' });
+  const onBlog = await call(server, 'POST', '/api/v1/sites/blog/comments', { body: { page: '/b', name: 'Blog reader', email: 'blog@example.com', body: 'On the blog.' } });
+  expect(onBlog.status).toBe(201);
+
+  await signIn();
+  await page.waitForSelector('#site-switcher');
+  expect((await page.$$eval('#site-switcher option', (els) => els.map((e) => (e as any).value))).sort()).toEqual(['blog', 'demo']);
+  await page.selectOption('#site-switcher', 'demo');
+  await page.waitForSelector(`.item[data-id="${onDemo}"]`);
+  expect(await page.textContent('.list')).not.toContain('Blog reader');
+  await page.keyboard.press('a'); // waits out its undo time…
+  await page.selectOption('#site-switcher', 'blog'); // …or goes now, to demo, as the site changes
+  await page.waitForSelector(`.item[data-id="${onBlog.body.comment.id}"]`);
+  expect(await page.locator(`.item[data-id="${onDemo}"]`).count()).toBe(0);
+  await eventually(async () => (await statuses())[onDemo], 'approved', 3000);
+  const blog = await call(server, 'GET', '/api/v1/sites/blog/moderation/comments?status=pending', { token: server.ownerToken });
+  expect(blog.body.items.map((i: { id: string }) => i.id)).toEqual([onBlog.body.comment.id]);
+  await expectCleanPage();
+});
