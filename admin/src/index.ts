@@ -37,7 +37,15 @@ function signIn(message?: string): void {
     h('p', { class: 'muted' }, 'Moderation console'),
     h('label', { for: 'token' }, 'Owner or moderator token'),
     input,
-    h('p', { class: 'hint', id: 'signin-help' }, 'The first start wrote an owner token to data/owner-token. `npm run cli -- token create` makes more. The token stays in this tab only.'),
+    h(
+      'p',
+      { class: 'hint', id: 'signin-help' },
+      'The first start wrote an owner token to ',
+      h('code', {}, 'data/owner-token'),
+      '; ',
+      h('code', {}, 'npm run cli -- token create'),
+      ' makes more. The token is kept in this tab only.',
+    ),
     error,
     button,
   );
@@ -74,7 +82,7 @@ function signIn(message?: string): void {
 function start(me: Me): void {
   if (me.sites.length === 0) {
     token.clear();
-    signIn('This token is valid but no site is in its scope. Create a site first (`npm run cli -- site create <id>`).');
+    signIn('This token is valid but no site is in its scope. Create a site first: npm run cli -- site create <id>.');
     return;
   }
   const remembered = sessionStorage.getItem('marginalia.site');
@@ -200,7 +208,7 @@ function start(me: Me): void {
       ['x', 'select for a bulk action'],
       ['u', 'undo the last action'],
       ['/', 'search'],
-      ['g then p / r / s / a', 'go to pending, reported, spam, approved'],
+      ['g then p r s a j d', 'go to pending, reported, spam, approved, rejected (j), deleted'],
       ['?', 'this help'],
       ['Esc', 'close'],
     ];

@@ -72,6 +72,7 @@ async function load(app: App, more = false): Promise<void> {
   q.error = null;
   if (!more) drawList(app);
   const key = filterKey(app);
+  const focusedId = q.items[q.focus]?.id;
   try {
     const r = await api<{ items: QueueItem[]; nextCursor: string | null; counts: Record<string, number> }>(
       'GET',
@@ -84,7 +85,8 @@ async function load(app: App, more = false): Promise<void> {
     q.cursor = r.nextCursor;
     q.counts = r.counts;
     q.loadedFor = key;
-    if (!more) q.focus = 0;
+    // A reload keeps the focus on the same comment when it is still listed.
+    if (!more) q.focus = Math.max(0, q.items.findIndex((i) => i.id === focusedId));
   } catch (err) {
     q.error = err instanceof Error ? err.message : String(err);
   } finally {
@@ -469,9 +471,11 @@ export async function renderQueue(app: App): Promise<void> {
   );
   drawTabs(app);
   if (q.loadedFor === filterKey(app)) {
+    // Shown at once from memory, then brought up to date: comments arrive while the moderator is elsewhere.
     drawList(app);
     focusItem(app, false);
-  } else await load(app);
+  }
+  await load(app);
 }
 
 let pendingG = false;

@@ -360,6 +360,17 @@ export async function renderTokens(app: App): Promise<void> {
           box,
           h('p', {}, h('strong', {}, 'Copy this token now; it will not be shown again:')),
           h('code', { class: 'token-secret' }, r.token),
+          h('button', {
+            type: 'button',
+            class: 'copy',
+            onclick: (ev: Event) => {
+              const b = ev.currentTarget as HTMLButtonElement;
+              navigator.clipboard?.writeText(r.token).then(
+                () => (b.textContent = 'Copied'),
+                () => (b.textContent = 'Select the token and copy it'),
+              );
+            },
+          }, 'Copy'),
         );
     } catch (err) {
       error.textContent = err instanceof Error ? err.message : 'Failed';
