@@ -594,3 +594,16 @@ test('a token that sees several sites switches between them; an action waiting o
   expect(blog.body.items.map((i: { id: string }) => i.id)).toEqual([onBlog.body.comment.id]);
   await expectCleanPage();
 });
+
+test('coming back to the queue from another section shows comments that arrived meanwhile', async () => {
+  const first = await post();
+  await signInToQueue(1);
+  await page.click('a[data-view=bans]');
+  await page.waitForSelector('h2:has-text("Bans")');
+  const second = await post();
+  await page.click('a[data-view=queue]');
+  await page.waitForSelector(`.item[data-id="${second}"]`);
+  expect(await page.$$eval('.list .item', (els) => els.map((e) => (e as any).dataset.id))).toEqual([second, first]);
+  await page.locator('.status-tabs [data-status=pending] .count', { hasText: /^2$/ }).waitFor();
+  await expectCleanPage();
+});
