@@ -41,7 +41,7 @@ export async function renderPages(app: App, query = ''): Promise<void> {
     e.preventDefault();
     void renderPages(app, search.value.trim());
   });
-  const rows = data.items.map((p) => {
+  const pageRow = (p: PageRow) => {
     const toggle = h('button', { type: 'button', class: p.closed ? 'primary' : '', 'data-page': p.key }, p.closed ? 'Open comments' : 'Close comments');
     toggle.addEventListener('click', async () => {
       toggle.disabled = true;
@@ -73,13 +73,29 @@ export async function renderPages(app: App, query = ''): Promise<void> {
       h('td', {}, p.closed ? h('span', { class: 'badge' }, 'closed') : h('span', { class: 'muted' }, 'open')),
       h('td', {}, toggle),
     );
+  };
+  const body = h('tbody', {}, data.items.map(pageRow));
+  let cursor = data.nextCursor;
+  const more = h('button', { type: 'button', class: 'more', hidden: !cursor }, 'Load more');
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const next: { items: PageRow[]; nextCursor: string | null } = await api('GET', `/sites/${app.site}/moderation/pages${qs({ q: query, cursor, limit: 100 })}`);
+      body.append(...next.items.map(pageRow));
+      cursor = next.nextCursor;
+      more.hidden = !cursor;
+    } catch (err) {
+      app.toast(err instanceof Error ? err.message : 'Failed', { error: true });
+    } finally {
+      more.disabled = false;
+    }
   });
   clear(
     app.main,
     h('h2', {}, 'Pages'),
     form,
-    rows.length
-      ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Page'), h('th', {}, 'Approved'), h('th', {}, 'Pending'), h('th', {}, 'Comments'), h('th', {}, ''))), h('tbody', {}, rows))
+    data.items.length
+      ? [h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Page'), h('th', {}, 'Approved'), h('th', {}, 'Pending'), h('th', {}, 'Comments'), h('th', {}, ''))), body), more]
       : h('div', { class: 'empty' }, h('p', {}, query ? 'No page matches.' : 'No pages yet: a page appears with its first comment.')),
   );
   app.main.focus();

@@ -607,3 +607,19 @@ test('coming back to the queue from another section shows comments that arrived 
   await page.locator('.status-tabs [data-status=pending] .count', { hasText: /^2$/ }).waitFor();
   await expectCleanPage();
 });
+
+test('the pages view pages on with Load more', async () => {
+  for (let i = 0; i < 103; i++) await post({ page: `/many/${i}` });
+  await signIn();
+  await page.waitForSelector('.list');
+  await page.click('a[data-view=pages]');
+  await page.waitForSelector('table tbody tr');
+  expect(await page.locator('table tbody tr').count()).toBe(100);
+  await page.click('button.more');
+  await page.locator('table tbody tr').nth(102).waitFor();
+  expect(await page.locator('table tbody tr').count()).toBe(103);
+  expect(await page.isHidden('button.more')).toBe(true);
+  const keys = await page.$$eval('table tbody tr button[data-page]', (els) => els.map((e) => (e as any).dataset.page));
+  expect(new Set(keys).size).toBe(103);
+  await expectCleanPage();
+});
