@@ -79,7 +79,7 @@ async function load(app: App, more = false): Promise<void> {
       `/sites/${app.site}/moderation/comments${qs({ status: q.status, q: q.q, email: q.email, page: q.page, cursor: more ? q.cursor : undefined, limit: 50 })}`,
     );
     if (key !== filterKey(app)) return; // filters changed while this was loading
-    const hidden = new Set(q.pending?.ids ?? []);
+    const hidden = new Set([...(q.pending?.ids ?? []), ...(q.pending?.removed.map((r) => r.item.id) ?? [])]);
     const items = r.items.filter((i) => !hidden.has(i.id));
     q.items = more ? [...q.items, ...items] : items;
     q.cursor = r.nextCursor;
@@ -119,12 +119,16 @@ export function act(app: App, action: Action, ids: string[], trustAuthor = false
   const q = app.queue;
   commit(app);
   const removed: PendingAction['removed'] = [];
+  // Trusting an author approves their other pending comments too (same e-mail and name): they leave with it.
+  const author = (i: QueueItem) => `${i.author.email}\n${i.author.name}`;
+  const trusted = new Set(trustAuthor ? q.items.filter((i) => ids.includes(i.id)).map(author) : []);
+  const leaving = [...ids, ...q.items.filter((i) => !ids.includes(i.id) && i.status === 'pending' && trusted.has(author(i))).map((i) => i.id)];
   // The item leaves this tab unless the action keeps it in the same status.
   if (TARGET[action] !== q.status) {
     // Selected items above the focus leave too: the next item keeps the focus instead of being skipped.
-    q.focus = q.items.slice(0, q.focus).filter((i) => !ids.includes(i.id)).length;
-    q.items.forEach((item, index) => ids.includes(item.id) && removed.push({ item, index }));
-    q.items = q.items.filter((i) => !ids.includes(i.id));
+    q.focus = q.items.slice(0, q.focus).filter((i) => !leaving.includes(i.id)).length;
+    q.items.forEach((item, index) => leaving.includes(item.id) && removed.push({ item, index }));
+    q.items = q.items.filter((i) => !leaving.includes(i.id));
   }
   for (const id of ids) q.selected.delete(id);
   q.pending = { site: app.site, action, ids, trustAuthor, removed, timer: setTimeout(() => commit(app), UNDO_MS) };
@@ -132,7 +136,9 @@ export function act(app: App, action: Action, ids: string[], trustAuthor = false
   drawList(app);
   focusItem(app);
   const n = ids.length === 1 ? '1 comment' : `${ids.length} comments`;
-  app.toast(`${DONE[action]}${trustAuthor ? ' and trusted the author of' : ''} ${n}.`, { undo: () => undo(app) });
+  const others = leaving.length - ids.length;
+  const also = others ? ` (and ${others} more by ${trusted.size === 1 ? 'that author' : 'those authors'})` : '';
+  app.toast(`${DONE[action]}${trustAuthor ? ' and trusted the author of' : ''} ${n}${also}.`, { undo: () => undo(app) });
 }
 
 /** Sends the waiting action now (its undo time is up, or another action starts). */

@@ -67,8 +67,17 @@ async function statuses(): Promise<Record<string, string>> {
 /** Polls `get` until it deep-equals `want` (actions reach the server after their undo delay), then asserts. */
 async function eventually<T>(get: () => Promise<T>, want: T, timeoutMs = 9000): Promise<void> {
   const end = Date.now() + timeoutMs;
+  // Same test as the final expect (key order does not matter), so a match ends the wait at once.
+  const matches = (value: T) => {
+    try {
+      expect(value).toEqual(want);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   let got = await get();
-  while (Date.now() < end && JSON.stringify(got) !== JSON.stringify(want)) {
+  while (Date.now() < end && !matches(got)) {
     await new Promise((r) => setTimeout(r, 100));
     got = await get();
   }
@@ -621,5 +630,23 @@ test('the pages view pages on with Load more', async () => {
   expect(await page.isHidden('button.more')).toBe(true);
   const keys = await page.$$eval('table tbody tr button[data-page]', (els) => els.map((e) => (e as any).dataset.page));
   expect(new Set(keys).size).toBe(103);
+  await expectCleanPage();
+});
+
+test('approve & trust (A) takes the author\'s other pending comments out of the list too, and undo brings them all back', async () => {
+  const ada1 = await post({ name: 'Ada', email: 'ada@example.com', body: 'First from Ada.' });
+  const bob = await post({ name: 'Bob', email: 'bob@example.com' });
+  const ada2 = await post({ name: 'Ada', email: 'ada@example.com', body: 'Second from Ada.' });
+  const ids = () => page.$$eval('.list .item', (els) => els.map((e) => (e as any).dataset.id));
+  expect(await signInToQueue(3)).toEqual([ada2, bob, ada1]);
+  await page.keyboard.press('Shift+A');
+  expect(await ids()).toEqual([bob]);
+  expect(await active()).toEqual({ index: 0, id: bob });
+  expect(await page.textContent('.toasts')).toContain('and 1 more by that author');
+  await page.keyboard.press('u');
+  expect(await ids()).toEqual([ada2, bob, ada1]);
+  expect(await active()).toEqual({ index: 0, id: ada2 });
+  await page.keyboard.press('Shift+A');
+  await eventually(statuses, { [ada1]: 'approved', [ada2]: 'approved', [bob]: 'pending' });
   await expectCleanPage();
 });
