@@ -27,8 +27,6 @@ esbuild
     minify: true,
     format: 'iife',
     target: ['es2020'],
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
     legalComments: 'none',
     logLevel: 'warning',
   })

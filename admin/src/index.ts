@@ -1,28 +1,9 @@
 // The moderation console: sign in with a token, triage the queue from the keyboard, manage the site.
 import { api, ApiError, token, UNAUTHORIZED } from './api';
 import { clear, h } from './dom';
-import { commit, renderQueue, queueKeys, type QueueState } from './queue';
+import { commit, renderQueue, queueKeys } from './queue';
+import type { App, Me, View } from './types';
 import { renderPages, renderBans, renderLog, renderSettings, renderTokens } from './views';
-
-export interface Me {
-  token: { id: string; role: 'owner' | 'moderator'; site: string | null; label: string };
-  sites: { id: string; name: string }[];
-}
-
-export type View = 'queue' | 'pages' | 'bans' | 'log' | 'settings' | 'tokens';
-
-export interface App {
-  me: Me;
-  site: string;
-  view: View;
-  root: HTMLElement;
-  main: HTMLElement;
-  queue: QueueState;
-  go(view: View): void;
-  refresh(): void;
-  toast(message: string, opts?: { undo?: () => void; error?: boolean }): void;
-  showHelp(): void;
-}
 
 const root = document.getElementById('app') as HTMLElement;
 

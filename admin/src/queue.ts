@@ -1,53 +1,7 @@
 // The queue: tabs by status, search, one list a moderator clears from the keyboard, actions with a short undo.
 import { api, ApiError, qs, token, UNAUTHORIZED } from './api';
 import { clear, commentHtml, h, timeAgo } from './dom';
-import type { App } from './index';
-
-export interface QueueItem {
-  id: string;
-  parentId: string | null;
-  status: string;
-  page: { key: string; title: string | null; url: string | null; closed: boolean };
-  author: { name: string; email: string; website: string | null; avatar: string };
-  html: string;
-  body: string;
-  createdAt: string;
-  reasons: { code: string; detail: string }[];
-  reports: { count: number; items: { reason: string; note: string | null; createdAt: string }[] };
-  ipHash: string | null;
-  userAgent: string | null;
-  parent: { id: string; authorName: string; excerpt: string } | null;
-}
-
-type Action = 'approve' | 'reject' | 'spam' | 'delete' | 'restore';
-
-/** An action waits a few seconds before it is sent, so that Undo is just not sending it. */
-interface PendingAction {
-  /** The site it was taken on: the moderator may switch sites before it is sent. */
-  site: string;
-  action: Action;
-  ids: string[];
-  trustAuthor: boolean;
-  removed: { item: QueueItem; index: number }[];
-  timer: ReturnType<typeof setTimeout>;
-}
-
-export interface QueueState {
-  status: string;
-  q: string;
-  email: string;
-  page: string;
-  items: QueueItem[];
-  cursor: string | null;
-  focus: number;
-  selected: Set<string>;
-  counts: Record<string, number>;
-  pending: PendingAction | null;
-  loading: boolean;
-  error: string | null;
-  /** Set when the list shown matches these filters. */
-  loadedFor?: string;
-}
+import type { Action, App, PendingAction, QueueItem } from './types';
 
 const UNDO_MS = 5000;
 const TABS: [string, string][] = [

@@ -1,7 +1,7 @@
 // The other sections: pages (close/open), bans, audit log, settings (owners), tokens (owners).
 import { api, ApiError, qs } from './api';
 import { clear, h, timeAgo } from './dom';
-import type { App } from './index';
+import type { App } from './types';
 
 function loading(app: App, title: string): void {
   clear(app.main, h('h2', {}, title), h('div', { class: 'empty', 'aria-busy': 'true' }, 'Loading…'));
