@@ -18,6 +18,9 @@ import { assetRoutes } from './http/assets';
 import { buildOpenApi } from './http/openapi';
 import { memoryStores, type RateLimitStoreFactory } from './http/rate-limit';
 import { cachedSites } from './domain/site-directory';
+import { InstallCheck } from './domain/install-check';
+import { installCheck } from './http/install-check';
+import { siteRoutes } from './http/site-routes';
 
 export interface AppDeps {
   config: Config;
@@ -85,16 +88,20 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services 
   const api = express.Router();
   api.use(requireJsonBody);
   api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
+  const origins = { publicOrigin: new URL(config.publicUrl).origin };
+  const check = new InstallCheck({ repo: deps.repos.siteActivity, onError: (err) => logger.error({ err }, 'install check write failed') });
+  api.use(installCheck({ check, origins }));
   api.use(
     publicRoutes({
       comments: services.comments,
       cache,
-      origins: { publicOrigin: new URL(config.publicUrl).origin },
+      origins,
       rateLimitStores: stores,
       publicUrl: config.publicUrl,
     }),
   );
   api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores }));
+  api.use(siteRoutes({ access: services.access, sites: services.sites }));
   app.use('/api/v1', api);
   app.use(assetRoutes());
 

@@ -9,6 +9,7 @@ import { buildServices } from '../app';
 import { loadOrCreateSecretKey } from '../bootstrap';
 import { AppError } from '../domain/errors';
 import { moderationPolicies, type SiteSettingsPatch } from '../domain/settings';
+import type { NewSite } from '../domain/sites';
 
 function open() {
   const config = loadConfig();
@@ -49,10 +50,8 @@ export function buildCli(): Command {
     .option('--moderation <policy>', `one of ${moderationPolicies.join(', ')}`)
     .action(async (id: string, o: { name?: string; origin?: string[]; moderation?: string }) => {
       const { services, db } = open();
-      const settings: SiteSettingsPatch = {};
-      if (o.origin) settings.origins = o.origin;
-      if (o.moderation) settings.moderation = o.moderation as SiteSettingsPatch['moderation'];
-      const s = await services.sites.create({ id, name: o.name, settings }, Date.now());
+      // The same rules as the console's New site form: SiteService checks every field.
+      const s = await services.sites.create({ id, name: o.name, origins: o.origin, moderation: o.moderation as NewSite['moderation'] }, Date.now());
       db.close();
       out({ id: s.id, name: s.name, settings: s.settings });
     });

@@ -5,6 +5,9 @@ import { newSecret, newTokenId } from './ids';
 import { sha256Hex } from './privacy';
 import { forbidden, notFound, unauthorized } from './errors';
 
+/** A token covers every site (siteId null) or exactly one. */
+export const covers = (token: Token, siteId: string): boolean => token.siteId === null || token.siteId === siteId;
+
 export interface AccessDeps {
   repos: Repositories;
 }
@@ -22,7 +25,7 @@ export class AccessService {
 
   /** A site outside the token's scope answers 404, as if it did not exist. */
   async authorise(token: Token, siteId: string, need: Role): Promise<Site> {
-    const site = token.siteId === null || token.siteId === siteId ? await this.deps.repos.sites.get(siteId) : null;
+    const site = covers(token, siteId) ? await this.deps.repos.sites.get(siteId) : null;
     if (!site) throw notFound('Site');
     if (need === 'owner' && token.role !== 'owner') throw forbidden('owner_only', 'Only an owner may do this.');
     return site;
@@ -30,7 +33,7 @@ export class AccessService {
 
   async sitesFor(token: Token): Promise<Site[]> {
     const sites = await this.deps.repos.sites.list();
-    return token.siteId === null ? sites : sites.filter((s) => s.id === token.siteId);
+    return sites.filter((s) => covers(token, s.id));
   }
 
   async createToken(

@@ -135,8 +135,30 @@ export interface BanRepository {
   findActive(siteId: string, valueHmacs: string[], now: number): Promise<Ban | null>;
 }
 
+/** Where a site's widget loaded, as the console's install check shows it. */
+export interface WidgetSighting {
+  origin: string;
+  /** The origin was in the site's list when last seen (the list may have changed since). */
+  allowedWhenSeen: boolean;
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+export interface SiteActivityRepository {
+  /**
+   * Notes that the widget loaded on an origin (first time, or a later time). Of the origins not in the site's
+   * list, only the `keepOthers` most recently seen are kept.
+   */
+  noteWidgetSeen(s: { siteId: string; origin: string; allowed: boolean; at: number }, keepOthers: number): Promise<void>;
+  /** Most recently seen first. */
+  widgetSightings(siteId: string): Promise<WidgetSighting[]>;
+  /** When a comment was last posted or moderated on the site; null when nothing happened yet. */
+  lastActivityAt(siteId: string): Promise<number | null>;
+}
+
 export interface Repositories {
   sites: SiteRepository;
+  siteActivity: SiteActivityRepository;
   pages: PageRepository;
   comments: CommentRepository;
   audit: AuditRepository;

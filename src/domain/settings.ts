@@ -1,18 +1,22 @@
 // Site settings: one zod schema gives defaults, validation of owner edits, and the stored JSON shape.
 import { z } from 'zod';
 
+/** True for an http(s) origin exactly as browsers send it in `Origin`: scheme, host, optional port. */
+export function isOrigin(v: string): boolean {
+  if (v.length > 255) return false;
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v;
+  } catch {
+    return false;
+  }
+}
+
 const origin = z
-  .string()
+  .string({ error: 'must be a string' })
   .trim()
-  .max(255)
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === v.replace(/\/+$/, '');
-    } catch {
-      return false;
-    }
-  }, 'must be an origin like https://blog.example (scheme, host and optional port, nothing else)')
+  .max(255, { message: 'must be at most 255 characters', abort: true })
+  .refine((v) => isOrigin(v.replace(/\/+$/, '')), 'must be an origin like https://blog.example (scheme, host and optional port, nothing else)')
   .transform((v) => v.replace(/\/+$/, ''));
 
 const int = (min: number, max: number) =>
@@ -34,7 +38,7 @@ const rateLimitsShape = {
 
 /** Every setting and its rule, without defaults: an owner's partial edit must not reset what it leaves out. */
 const settingsShape = {
-  origins: z.array(origin).max(50),
+  origins: z.array(origin, { error: 'must be a list of origins' }).max(50, 'at most 50 origins'),
   moderation: z.enum(moderationPolicies),
   maxDepth: int(1, 20),
   editWindowMinutes: int(0, 1440),

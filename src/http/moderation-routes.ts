@@ -3,8 +3,8 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { AccessService } from '../domain/access';
 import type { ModerationService } from '../domain/moderation';
 import type { SiteService } from '../domain/sites';
-import type { Site, Token } from '../domain/types';
-import { bearer } from './middleware';
+import type { Site } from '../domain/types';
+import { authenticateToken, tokenOf } from './auth';
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { toAudit, toBan, toModerated, toPage, toToken } from './present';
 import {
@@ -25,19 +25,13 @@ export interface ModerationRouteDeps {
   rateLimitStores: RateLimitStoreFactory;
 }
 
-const tokenOf = (res: Response) => res.locals.token as Token;
 const siteOf = (res: Response) => res.locals.site as Site;
 
 export function moderationRoutes(deps: ModerationRouteDeps): Router {
   const { access, moderation, sites } = deps;
   const router = Router();
 
-  const authenticate: RequestHandler = async (req, res, next) => {
-    const secret = bearer(req);
-    const token = await access.authenticate(secret, Date.now());
-    res.locals.token = token;
-    next();
-  };
+  const authenticate = authenticateToken(access);
 
   const forSite = (need: 'moderator' | 'owner'): RequestHandler => async (req, res, next) => {
     const site = await access.authorise(tokenOf(res), String(req.params.site), need);

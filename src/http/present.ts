@@ -1,7 +1,8 @@
 // HTTP: response shapes built field by field from domain objects, never by deleting fields from a row.
 import type { AuditEntry, Ban, Comment, Page, ThreadItem, Token } from '../domain/types';
 import type { ModeratedComment } from '../domain/moderation';
-import type { ModeratedCommentOut, PublicComment } from './schemas';
+import type { SiteOverview } from '../domain/sites';
+import type { ModeratedCommentOut, PublicComment, SiteOut } from './schemas';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -101,3 +102,20 @@ export const toPage = (p: Page) => ({
   createdAt: iso(p.createdAt),
 });
 
+
+/** A site as the console's Sites view shows it; `allowed` says whether each origin seen is in the site's list now. */
+export function toSiteOut(o: SiteOverview): SiteOut {
+  const listed = new Set(o.site.settings.origins);
+  return {
+    id: o.site.id,
+    name: o.site.name,
+    origins: o.site.settings.origins,
+    moderation: o.site.settings.moderation,
+    createdAt: iso(o.site.createdAt),
+    counts: o.counts,
+    lastActivityAt: isoOrNull(o.lastActivityAt),
+    install: {
+      seen: o.sightings.map((s) => ({ origin: s.origin, allowed: listed.has(s.origin), firstSeenAt: iso(s.firstSeenAt), lastSeenAt: iso(s.lastSeenAt) })),
+    },
+  };
+}

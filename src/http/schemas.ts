@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { charLength, hasBidiControls, hasControlCharacters, hasLoneSurrogate, isInvisible, normaliseText } from '../domain/text';
 import { commentStatuses } from '../domain/types';
 import { moderationActions } from '../domain/moderation';
-import { siteSettingsPatchSchema, siteSettingsSchema } from '../domain/settings';
+import { moderationPolicies, siteSettingsPatchSchema, siteSettingsSchema } from '../domain/settings';
+import { newSiteSchema } from '../domain/sites';
 
 /** NFC, trimmed, no control characters (newline and tab only where the field is multi-line), length in characters. */
 export function textField(min: number, max: number, multiline = false) {
@@ -277,3 +278,26 @@ export const pageSchema = z.object({
   pendingCount: z.number().int(),
   createdAt: z.string(),
 });
+
+// Sites.
+export const siteCreateBody = newSiteSchema;
+
+export const siteSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    origins: z.array(z.string()),
+    moderation: z.enum(moderationPolicies),
+    createdAt: z.string(),
+    counts: z.record(z.enum([...commentStatuses, 'reported']), z.number().int()),
+    lastActivityAt: z.string().nullable(),
+    install: z.object({
+      /** Where the widget loaded, most recently seen first; `allowed` is against the site's current list. */
+      seen: z.array(z.object({ origin: z.string(), allowed: z.boolean(), firstSeenAt: z.string(), lastSeenAt: z.string() })),
+    }),
+  })
+  .meta({ id: 'Site' });
+export type SiteOut = z.infer<typeof siteSchema>;
+
+export const siteListResponse = z.object({ items: z.array(siteSchema) });
+export const siteResponse = z.object({ site: siteSchema });

@@ -5,6 +5,7 @@ import { migrate } from './migrate';
 import { SqliteComments } from './sqlite/comments';
 import { SqlitePages, SqliteSites } from './sqlite/sites';
 import { SqliteAudit, SqliteBans, SqliteTokens } from './sqlite/access';
+import { SqliteSiteActivity } from './sqlite/site-activity';
 
 export { migrate, MigrationError } from './migrate';
 export { openDatabase } from './db';
@@ -13,6 +14,7 @@ export function createSqliteRepositories(db: Db): Repositories {
   const ping = db.prepare('SELECT 1 AS ok');
   return {
     sites: new SqliteSites(db),
+    siteActivity: new SqliteSiteActivity(db),
     pages: new SqlitePages(db),
     comments: new SqliteComments(db),
     audit: new SqliteAudit(db),

@@ -61,11 +61,11 @@ describe('migrate', () => {
   it('applies a new migration in its own transaction and rolls back a failing one', () => {
     const migrations = copyMigrations();
     const db = openDatabase(path.join(dir, 'm.db'));
-    migrate(db, migrations);
-    fs.writeFileSync(path.join(migrations, '0002_bad.sql'), 'CREATE TABLE extra (x INTEGER);\nTHIS IS NOT SQL;');
+    const applied = migrate(db, migrations).length;
+    fs.writeFileSync(path.join(migrations, '9999_bad.sql'), 'CREATE TABLE extra (x INTEGER);\nTHIS IS NOT SQL;');
     expect(() => migrate(db, migrations)).toThrow();
     expect(db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'extra'`).pluck().get()).toBe(0);
-    expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(1);
+    expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(applied);
     db.close();
   });
 });

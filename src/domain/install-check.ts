@@ -1,0 +1,59 @@
+// Service: the install check. Notes per site and origin when the widget loaded, written behind the hottest read:
+// a sighting is remembered in memory and written at most once per site and origin per interval.
+import type { SiteActivityRepository } from './ports';
+import { isOrigin } from './settings';
+
+export interface InstallCheckOptions {
+  /** At most one write per site and origin in this time. */
+  intervalMs: number;
+  /** Site+origin pairs remembered in memory; past it the oldest is forgotten (and may be written again sooner). */
+  maxRemembered: number;
+  /** Origins not in a site's list that the store keeps per site (anyone can send any Origin). */
+  keepUnlistedPerSite: number;
+}
+
+export const INSTALL_CHECK_DEFAULTS: InstallCheckOptions = Object.freeze({
+  intervalMs: 60_000,
+  // A key is a site id and an origin (≤ 40 + 255 characters): about 3 MB at the very worst.
+  maxRemembered: 10_000,
+  keepUnlistedPerSite: 20,
+});
+
+export class InstallCheck {
+  /** site + "\0" + origin → when it was last written; Map order is the order of writing, oldest first. */
+  private readonly written = new Map<string, number>();
+  private readonly options: InstallCheckOptions;
+
+  constructor(
+    private readonly deps: {
+      repo: SiteActivityRepository;
+      onError: (err: unknown) => void;
+      options?: Partial<InstallCheckOptions>;
+    },
+  ) {
+    this.options = { ...INSTALL_CHECK_DEFAULTS, ...deps.options };
+  }
+
+  /** True when this sighting was written recently, so the caller has nothing to do: one map lookup. */
+  isFresh(siteId: string, origin: string, now: number): boolean {
+    const at = this.written.get(siteId + '\0' + origin);
+    return at !== undefined && now - at < this.options.intervalMs;
+  }
+
+  /** Notes a load of the widget on `origin`; returns at once, the write happens without holding up the answer. */
+  note(siteId: string, origin: string, allowed: boolean, now: number): void {
+    if (!isOrigin(origin) || this.isFresh(siteId, origin, now)) return;
+    const key = siteId + '\0' + origin;
+    this.written.delete(key); // re-inserted last: the Map stays ordered by time of writing
+    this.written.set(key, now);
+    if (this.written.size > this.options.maxRemembered) this.written.delete(this.written.keys().next().value!);
+    this.deps.repo
+      .noteWidgetSeen({ siteId, origin, allowed, at: now }, this.options.keepUnlistedPerSite)
+      .catch((err: unknown) => this.deps.onError(err));
+  }
+
+  /** How many site+origin pairs are remembered (for tests of the bound). */
+  get remembered(): number {
+    return this.written.size;
+  }
+}
