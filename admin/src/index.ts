@@ -4,6 +4,8 @@ import { clear, h } from './dom';
 import { commit, renderQueue, queueKeys } from './queue';
 import type { App, Me, View } from './types';
 import { renderPages, renderBans, renderLog, renderSettings, renderTokens } from './views';
+import { renderSites } from './sites';
+import { renderSitePage } from './site-page';
 
 const root = document.getElementById('app') as HTMLElement;
 
@@ -61,7 +63,8 @@ function signIn(message?: string): void {
 }
 
 function start(me: Me): void {
-  if (me.sites.length === 0) {
+  const allSitesOwner = me.token.role === 'owner' && me.token.site === null;
+  if (me.sites.length === 0 && !allSitesOwner) {
     token.clear();
     signIn('This token is valid but no site is in its scope. Create a site first: npm run cli -- site create <id>.');
     return;
@@ -71,8 +74,8 @@ function start(me: Me): void {
   const toastBox = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
   const app: App = {
     me,
-    site: me.sites.some((s) => s.id === remembered) ? remembered! : me.sites[0].id,
-    view: 'queue',
+    site: me.sites.some((s) => s.id === remembered) ? remembered! : (me.sites[0]?.id ?? ''),
+    view: me.sites.length ? 'queue' : 'sites', // an owner with no site yet starts by adding one
     root,
     main,
     queue: { status: 'pending', q: '', email: '', page: '', items: [], cursor: null, focus: 0, selected: new Set(), counts: {}, pending: null, loading: false, error: null },
@@ -134,7 +137,7 @@ function start(me: Me): void {
             },
             me.sites.map((s) => h('option', { value: s.id, selected: s.id === app.site }, s.name === s.id ? s.id : `${s.name} (${s.id})`)),
           )
-        : h('span', { class: 'site-name' }, me.sites[0].name);
+        : h('span', { class: 'site-name' }, me.sites[0]?.name ?? '');
     clear(
       header,
       h('div', { class: 'brand' }, h('strong', {}, 'Marginalia'), switcher),
@@ -160,19 +163,21 @@ function start(me: Me): void {
       ['pages', 'Pages'],
       ['bans', 'Bans'],
       ['log', 'Audit log'],
+      ['sites', 'Sites'],
     ];
     if (me.token.role === 'owner') views.push(['settings', 'Settings'], ['tokens', 'Tokens']);
     clear(
       nav,
-      views.map(([v, label]) =>
-        h('a', { href: `#/${v}`, class: app.view === v ? 'active' : '', 'aria-current': app.view === v ? 'page' : null, 'data-view': v }, label),
-      ),
+      views.map(([v, label]) => {
+        const current = app.view === v || (v === 'sites' && app.view === 'site');
+        return h('a', { href: `#/${v}`, class: current ? 'active' : '', 'aria-current': current ? 'page' : null, 'data-view': v }, label);
+      }),
     );
   }
 
   function draw(): void {
     drawHeader();
-    const render = { queue: renderQueue, pages: renderPages, bans: renderBans, log: renderLog, settings: renderSettings, tokens: renderTokens }[app.view];
+    const render = { queue: renderQueue, pages: renderPages, bans: renderBans, log: renderLog, settings: renderSettings, tokens: renderTokens, sites: renderSites, site: renderSitePage }[app.view];
     void render(app);
   }
 
@@ -223,7 +228,8 @@ function start(me: Me): void {
 
   function onKey(e: KeyboardEvent): void {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const target = e.target as HTMLElement;
+    // The element itself, also inside the preview widget's shadow root (e.target is its host there).
+    const target = (e.composedPath()[0] ?? e.target) as HTMLElement;
     const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable;
     if (typing) {
       if (e.key === 'Escape') target.blur();
@@ -241,14 +247,14 @@ function start(me: Me): void {
 
   function onHash(): void {
     const v = location.hash.replace(/^#\//, '') as View;
-    if (v !== app.view && ['queue', 'pages', 'bans', 'log', 'settings', 'tokens'].includes(v)) {
+    if (v !== app.view && ['queue', 'pages', 'bans', 'log', 'settings', 'tokens', 'sites', 'site'].includes(v)) {
       app.view = v;
       draw();
     }
   }
   window.addEventListener('hashchange', onHash);
   const initial = location.hash.replace(/^#\//, '') as View;
-  if (['pages', 'bans', 'log', 'settings', 'tokens'].includes(initial) && (me.token.role === 'owner' || !['settings', 'tokens'].includes(initial)))
+  if (['pages', 'bans', 'log', 'settings', 'tokens', 'sites', 'site'].includes(initial) && (me.token.role === 'owner' || !['settings', 'tokens'].includes(initial)))
     app.view = initial;
 
   clear(root, h('a', { href: '#main', class: 'skip' }, 'Skip to content'), header, nav, main, toastBox);

@@ -5,7 +5,8 @@ export interface Me {
   sites: { id: string; name: string }[];
 }
 
-export type View = 'queue' | 'pages' | 'bans' | 'log' | 'settings' | 'tokens';
+/** `site` is the current site's page (embed, install check, preview), reached from `sites`. */
+export type View = 'queue' | 'pages' | 'bans' | 'log' | 'settings' | 'tokens' | 'sites' | 'site';
 
 export interface App {
   me: Me;

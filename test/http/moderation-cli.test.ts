@@ -67,6 +67,18 @@ describe('site commands', () => {
     expect(json(cli('site', 'list'))).toEqual([]);
   });
 
+  it('names every invalid field at once, one line each, with the rules the console and the API use', () => {
+    const r = cli('site', 'create', 'Bad Id', '--name', ' ', '--origin', 'https://ok.example', '--origin', 'blog.example', '--moderation', 'sometimes');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'error: id: must be 2–40 characters of a–z, 0–9 and -',
+      'error: name: is required',
+      'error: origins.1: must be an origin like https://blog.example (scheme, host and optional port, nothing else)',
+      'error: moderation: must be one of all, first-time, none',
+    ]);
+    expect(json(cli('site', 'list'))).toEqual([]);
+  });
+
   it.each([
     [['site', 'create', 'blog', '--origin', 'https://blog.example/path'], 'origins'],
     [['site', 'create', 'blog', '--moderation', 'sometimes'], 'moderation'],

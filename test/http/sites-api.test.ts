@@ -276,6 +276,11 @@ describe("the console's preview", () => {
     // Edit and delete within the window with the comment's edit token, as the widget does.
     const edited = await call(server, 'PATCH', `/api/v1/comments/${r.body.comment.id}`, { origin: server.baseUrl, token: r.body.editToken, body: { body: 'Edited in the preview' } });
     expect(edited.status).toBe(200);
+    // Reports name no page either; a report needs a public comment.
+    await call(server, 'POST', `/api/v1/sites/${id}/moderation/actions`, { token: server.ownerToken, body: { action: 'approve', ids: [r.body.comment.id] } });
+    expect((await call(server, 'POST', `/api/v1/comments/${r.body.comment.id}/reports`, { origin: server.baseUrl, body: { reason: 'other' } })).status).toBe(202);
+    const removed = await call(server, 'DELETE', `/api/v1/comments/${r.body.comment.id}`, { origin: server.baseUrl, token: r.body.editToken });
+    expect(removed.status).toBe(204);
     expectProblem(await postFrom(server.baseUrl, '/2026/real-article'), 403);
     expectProblem(await postFrom('https://evil.example', 'marginalia:preview'), 403);
     expect((await postFrom('https://blog.example', '/2026/real-article')).status).toBe(201);
