@@ -72,4 +72,16 @@ const benchSettings = {
   rateLimits: { postsPerMinute: 100000, reportsPerHour: 100000, readsPerMinute: 1000000, moderationPerMinute: 1000000 },
 };
 
-module.exports = { startServer, json, benchSettings, root };
+/** Headless Chromium with one page signed in to the console at `base` (for the screenshot scripts). */
+async function openConsole(base, token, viewport) {
+  const { chromium } = require('playwright-core');
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const page = await browser.newPage({ viewport });
+  await page.goto(`${base}/admin`);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('nav.tabs-main');
+  return { browser, page };
+}
+
+module.exports = { startServer, json, benchSettings, root, openConsole };

@@ -3,8 +3,7 @@
 // comments, headless Chromium signed in as the owner. Run `npm run build` first.
 'use strict';
 const path = require('node:path');
-const { chromium } = require('playwright-core');
-const { startServer, json } = require('../bench/lib');
+const { startServer, json, openConsole } = require('../bench/lib');
 
 const PAGE = { page: '/2026/11/greenway-opens', pageTitle: 'The old railway becomes a greenway', pageUrl: 'https://news.example/2026/11/greenway-opens' };
 
@@ -26,11 +25,7 @@ async function main() {
     const geoff = await post('Geoffrey Lyle', 'geoff@example.com', 'Whoever keeps leaving the gates open at Saltmarsh Lane should be **named and shamed**.');
     await approve(geoff.comment.id);
     await json(base, 'POST', `/api/v1/comments/${geoff.comment.id}/reports`, { reason: 'abuse', note: 'Calls for naming a neighbour' });
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    const page = await browser.newPage({ viewport: { width: 1100, height: 1080 } });
-    await page.goto(`${base}/admin`);
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
+    const { browser, page } = await openConsole(base, token, { width: 1100, height: 1080 });
     await page.waitForSelector('.item');
     await page.keyboard.press('j');
     await page.mouse.move(1, 1); // no hover state in the picture

@@ -4,19 +4,13 @@
 // signed in as the owner. Run `npm run build` first.
 'use strict';
 const path = require('node:path');
-const { chromium } = require('playwright-core');
-const { startServer } = require('../bench/lib');
+const { startServer, openConsole } = require('../bench/lib');
 
 async function main() {
   const server = await startServer();
   const { base, token } = server;
   try {
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    await page.goto(`${base}/admin`);
-    await page.fill('#token', token);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.item, .empty');
+    const { browser, page } = await openConsole(base, token, { width: 1100, height: 900 });
     await page.click('a[data-view=sites]');
     await page.waitForSelector('form.new-site');
     await page.fill('#f-id', 'blog');

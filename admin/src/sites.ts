@@ -1,6 +1,7 @@
 // The Sites view: every site the token covers (origins, policy, comments by status, last activity, install check)
 // and, for owners of all sites, the New site form with the reason beside each invalid field.
 import { api, ApiError } from './api';
+import { clearFieldErrors, field, showFieldErrors } from './form';
 import { clear, h, timeAgo } from './dom';
 import type { App } from './types';
 
@@ -36,40 +37,6 @@ export function openSite(app: App, site: { id: string; name: string }): void {
   app.go('site');
 }
 
-/** A labelled control with its hint and an error line that a failed save fills in. */
-export function field(name: string, label: string, control: HTMLElement, hint = ''): { el: HTMLElement; error: HTMLElement } {
-  const error = h('p', { class: 'field-error', id: `err-${name}`, role: 'alert' });
-  control.id = `f-${name}`;
-  control.setAttribute('name', name);
-  control.setAttribute('aria-describedby', `err-${name}${hint ? ` hint-${name}` : ''}`);
-  const el = h('div', { class: 'field' }, h('label', { for: `f-${name}` }, label), control, hint ? h('p', { class: 'hint', id: `hint-${name}` }, hint) : null, error);
-  return { el, error };
-}
-
-/** Puts each field error of a problem beside its field (`origins.2` → the origins field, "Line 3: …"); true if any. */
-export function showFieldErrors(form: HTMLFormElement, errors: Map<string, HTMLElement>, err: unknown): boolean {
-  if (!(err instanceof ApiError) || !err.problem.errors?.length) return false;
-  let first: HTMLElement | null = null;
-  for (const fe of err.problem.errors) {
-    const name = errors.has(fe.path) ? fe.path : fe.path.replace(/\.\d+$/, '');
-    const el = errors.get(name);
-    if (!el) continue;
-    const index = /\.(\d+)$/.exec(fe.path);
-    const line = `${index ? `Line ${Number(index[1]) + 1}: ` : ''}${fe.message}`;
-    el.textContent = el.textContent ? `${el.textContent} ${line}` : line;
-    const control = form.querySelector<HTMLElement>(`#f-${CSS.escape(name)}`);
-    control?.setAttribute('aria-invalid', 'true');
-    first ??= control;
-  }
-  first?.focus();
-  return first !== null;
-}
-
-export function clearFieldErrors(form: HTMLFormElement, errors: Map<string, HTMLElement>): void {
-  for (const el of errors.values()) el.textContent = '';
-  for (const c of Array.from(form.querySelectorAll('[aria-invalid]'))) c.removeAttribute('aria-invalid');
-}
-
 const lines = (text: string) => text.split('\n').map((s) => s.trim()).filter(Boolean);
 
 function newSiteForm(app: App): HTMLFormElement {
@@ -77,19 +44,19 @@ function newSiteForm(app: App): HTMLFormElement {
   const name = h('input', { type: 'text', maxlength: '100', placeholder: 'My blog' });
   const origins = h('textarea', { rows: '2', spellcheck: 'false', placeholder: 'https://blog.example' });
   const policy = h('select', {}, POLICIES.map(([v, l]) => h('option', { value: v, selected: v === 'first-time' }, l)));
-  const fields = {
-    id: field('id', 'Site id', id, 'The data-site of the snippet: 2–40 of a–z, 0–9 and -. It cannot be changed later.'),
-    name: field('name', 'Name', name, 'Shown in this console; the id if left empty.'),
-    origins: field('origins', 'Allowed origins, one per line', origins, 'Where your pages live: scheme, host and port, e.g. https://blog.example. Readers may post only from these.'),
-    moderation: field('moderation', 'Moderation policy', policy),
-  };
-  const errors = new Map(Object.entries(fields).map(([k, f]) => [k, f.error]));
+  const errors = new Map<string, HTMLElement>();
+  const fields = [
+    field(errors, 'id', 'Site id', id, 'The data-site of the snippet: 2–40 of a–z, 0–9 and -. It cannot be changed later.'),
+    field(errors, 'name', 'Name', name, 'Shown in this console; the id if left empty.'),
+    field(errors, 'origins', 'Allowed origins, one per line', origins, 'Where your pages live: scheme, host and port, e.g. https://blog.example. Readers may post only from these.'),
+    field(errors, 'moderation', 'Moderation policy', policy),
+  ];
   const status = h('p', { class: 'muted', role: 'status' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Create site');
   const form = h(
     'form',
     { class: 'settings new-site', novalidate: true, 'aria-labelledby': 'new-site-title' },
-    h('fieldset', {}, h('legend', { id: 'new-site-title' }, 'New site'), Object.values(fields).map((f) => f.el)),
+    h('fieldset', {}, h('legend', { id: 'new-site-title' }, 'New site'), fields),
     h('div', { class: 'form-actions' }, submit, status),
   );
   form.addEventListener('submit', async (e) => {
@@ -106,7 +73,7 @@ function newSiteForm(app: App): HTMLFormElement {
     } catch (err) {
       status.textContent = '';
       if (err instanceof ApiError && err.status === 409) {
-        fields.id.error.textContent = `A site with the id ${body.id} already exists; choose another.`;
+        errors.get('id')!.textContent = `A site with the id ${body.id} already exists; choose another.`;
         id.setAttribute('aria-invalid', 'true');
         id.focus();
       } else if (showFieldErrors(form, errors, err)) status.textContent = 'Some fields need fixing; nothing was created.';

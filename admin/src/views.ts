@@ -2,6 +2,8 @@
 import { api, ApiError, qs } from './api';
 import { clear, h, timeAgo } from './dom';
 import type { App } from './types';
+import { clearFieldErrors, field as formField, showFieldErrors } from './form';
+import { POLICIES } from './sites';
 
 function loading(app: App, title: string): void {
   clear(app.main, h('h2', {}, title), h('div', { class: 'empty', 'aria-busy': 'true' }, 'Loading…'));
@@ -247,14 +249,7 @@ export async function renderSettings(app: App): Promise<void> {
     return failed(app, 'Settings', err, () => void renderSettings(app));
   }
   const errors = new Map<string, HTMLElement>();
-  const field = (name: string, label: string, control: HTMLElement, hint = '') => {
-    const err = h('p', { class: 'field-error', id: `err-${name}`, role: 'alert' });
-    errors.set(name, err);
-    control.id = `f-${name}`;
-    control.setAttribute('name', name);
-    control.setAttribute('aria-describedby', `err-${name}${hint ? ` hint-${name}` : ''}`);
-    return h('div', { class: 'field' }, h('label', { for: `f-${name}` }, label), control, hint ? h('p', { class: 'hint', id: `hint-${name}` }, hint) : null, err);
-  };
+  const field = (name: string, label: string, control: HTMLElement, hint = '') => formField(errors, name, label, control, hint);
   const origins = h('textarea', { rows: '3' }) as HTMLTextAreaElement;
   origins.value = settings.origins.join('\n');
   const words = h('textarea', { rows: '3' }) as HTMLTextAreaElement;
@@ -262,11 +257,7 @@ export async function renderSettings(app: App): Promise<void> {
   const policy = h(
     'select',
     {},
-    [
-      ['first-time', 'First-time authors wait for approval'],
-      ['all', 'Every comment waits for approval'],
-      ['none', 'Publish at once (rules still hold suspicious ones)'],
-    ].map(([v, l]) => h('option', { value: v, selected: settings.moderation === v }, l)),
+    POLICIES.map(([v, l]) => h('option', { value: v, selected: settings.moderation === v }, l)),
   );
   const numbers = NUMBERS.map(([path, label, hint]) => {
     const input = h('input', { type: 'number', inputmode: 'numeric', value: String(get(settings, path)) });
@@ -284,8 +275,7 @@ export async function renderSettings(app: App): Promise<void> {
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    for (const el of errors.values()) el.textContent = '';
-    for (const c of Array.from(form.querySelectorAll('[aria-invalid]'))) c.removeAttribute('aria-invalid');
+    clearFieldErrors(form, errors);
     const patch: Settings = {
       origins: origins.value.split('\n').map((s) => s.trim()).filter(Boolean),
       moderation: (policy as HTMLSelectElement).value,
@@ -308,22 +298,8 @@ export async function renderSettings(app: App): Promise<void> {
       app.toast('Settings saved.');
     } catch (err) {
       status.textContent = '';
-      if (err instanceof ApiError && err.problem.errors?.length) {
-        let first: HTMLElement | null = null;
-        for (const fe of err.problem.errors) {
-          // origins.2 and blockedWords.0 belong to their list's field.
-          const name = errors.has(fe.path) ? fe.path : fe.path.replace(/\.\d+$/, '');
-          const el = errors.get(name);
-          if (!el) continue;
-          const index = /\.(\d+)$/.exec(fe.path);
-          el.textContent = `${index ? `Line ${Number(index[1]) + 1}: ` : ''}${fe.message}`;
-          const control = form.querySelector<HTMLElement>(`#f-${CSS.escape(name)}`);
-          control?.setAttribute('aria-invalid', 'true');
-          first ??= control;
-        }
-        first?.focus();
-        status.textContent = 'Some settings need fixing; nothing was saved.';
-      } else status.textContent = err instanceof Error ? err.message : 'Save failed.';
+      if (showFieldErrors(form, errors, err)) status.textContent = 'Some settings need fixing; nothing was saved.';
+      else status.textContent = err instanceof Error ? err.message : 'Save failed.';
     } finally {
       save.disabled = false;
     }

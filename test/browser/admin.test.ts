@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, foreignRequests, type PageRecord } from '../helpers/browser';
+import { launchBrowser, openPage, foreignRequests, watchCsp, cspViolations, type PageRecord } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, configure, fastPosting } from '../helpers/api';
 
@@ -33,11 +33,7 @@ beforeEach(async () => {
   await configure(server, { ...fastPosting, moderation: 'all' });
   ({ page, rec, close: closePage } = await openPage(browser));
   // CSP violations, recorded by the page itself (console messages alone can be missed or reworded).
-  await page.addInitScript(() => {
-    const g = globalThis as any;
-    g.__csp = [];
-    g.document.addEventListener('securitypolicyviolation', (e: any) => g.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  await watchCsp(page);
 });
 afterEach(async () => {
   await closePage();
@@ -108,7 +104,7 @@ function active(): Promise<{ index: number; id: string } | { tag: string; id: st
 
 /** Nothing blocked by the CSP, no uncaught error, no request to another host; other console errors only if allowed. */
 async function expectCleanPage(allowedConsole: RegExp[] = []): Promise<void> {
-  expect(await page.evaluate(() => (globalThis as any).__csp)).toEqual([]);
+  expect(await cspViolations(page)).toEqual([]);
   expect(rec.consoleErrors.filter((m) => /content security policy/i.test(m))).toEqual([]);
   expect(rec.consoleErrors.filter((m) => !allowedConsole.some((re) => re.test(m)))).toEqual([]);
   expect(rec.errors).toEqual([]);
@@ -178,7 +174,7 @@ test('a moderator token sees the queue but not the owner-only sections', async (
   await signIn(created.body.token);
   await page.waitForSelector(`.item[data-id="${id}"]`);
   expect(await page.textContent('header.top')).toContain('moderator · Night shift');
-  expect(await page.$$eval('nav.tabs-main a', (els) => els.map((e) => (e as any).dataset.view))).toEqual(['queue', 'pages', 'bans', 'log']);
+  expect(await page.$$eval('nav.tabs-main a', (els) => els.map((e) => (e as any).dataset.view))).toEqual(['queue', 'pages', 'bans', 'log', 'sites']);
   await expectCleanPage();
 });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
-import { buildEmbed, launchBrowser, openPage, foreignRequests, type PageRecord } from '../helpers/browser';
+import { buildEmbed, launchBrowser, openPage, foreignRequests, watchCsp, cspViolations, type PageRecord } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, fastPosting } from '../helpers/api';
 
@@ -56,11 +56,7 @@ afterAll(async () => {
 beforeEach(async () => {
   server = await startTestServer({ env: { LOG_LEVEL: 'warn' } });
   ({ page, rec, close: closePage } = await openPage(browser, { permissions: ['clipboard-read', 'clipboard-write'] }));
-  await page.addInitScript(() => {
-    const g = globalThis as any;
-    g.__csp = [];
-    g.document.addEventListener('securitypolicyviolation', (e: any) => g.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  await watchCsp(page);
 });
 afterEach(async () => {
   await closePage();
@@ -137,7 +133,7 @@ test('an owner creates a site, copies its snippet into a page on its origin, and
     expect(await row.textContent()).toContain(`seen on ${blog.origin}`);
     expect(await row.textContent()).toContain(blog.origin);
 
-    expect(await page.evaluate(() => (globalThis as any).__csp)).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
     expect(rec.errors).toEqual([]);
     expect(foreignRequests(rec, server.baseUrl)).toEqual([]);
   } finally {
@@ -223,7 +219,7 @@ test("the preview runs the site's widget in the console, keeps its comments off 
 
   // The preview is no install: the site is still "not seen".
   expect(await page.textContent('#install-check')).toContain('Not seen yet');
-  expect(await page.evaluate(() => (globalThis as any).__csp)).toEqual([]);
+  expect(await cspViolations(page)).toEqual([]);
   expect(rec.errors).toEqual([]);
   expect(foreignRequests(rec, server.baseUrl)).toEqual([]);
 });

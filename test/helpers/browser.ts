@@ -79,3 +79,17 @@ export function focused(page: Page): Promise<{ tag: string; name: string | null;
     };
   });
 }
+
+/** Makes every page of `page`'s documents record CSP violations; read them with `cspViolations(page)`. */
+export async function watchCsp(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const g = globalThis as any;
+    g.__csp = [];
+    g.document.addEventListener('securitypolicyviolation', (e: any) => g.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+}
+
+/** The CSP violations the current document recorded (see `watchCsp`): directive and blocked URI. */
+export function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => (globalThis as any).__csp);
+}
