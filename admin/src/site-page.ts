@@ -219,7 +219,11 @@ export async function renderSitePage(app: App): Promise<void> {
     h(
       'p',
       { class: 'muted' },
-      site.origins.length ? `Allowed origins: ${site.origins.join(', ')}` : 'No origin is allowed yet: pages can show comments but readers cannot post.',
+      site.origins.length
+        ? `Allowed origins: ${site.origins.join(', ')}`
+        : site.id === 'demo'
+          ? "Allowed: this service's own origin (the demo page)"
+          : 'No origin is allowed yet: readers cannot post, and the widget cannot read its thread from your pages.',
       ` · ${policy}`,
       app.me.token.role === 'owner' ? [' · ', h('a', { href: '#/settings' }, 'change in Settings')] : null,
     ),

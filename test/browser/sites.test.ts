@@ -246,3 +246,20 @@ test('an owner of all sites whose database has no site yet starts on Sites, to a
   await page.waitForSelector('#snippet');
   expect(await page.textContent('#snippet')).toContain('data-site="first-site"');
 });
+
+test('a site named with markup is shown as text in the list, the switcher and its page', async () => {
+  const name = '<img src=x onerror=alert("site")><script>alert("site")</script>';
+  expect((await call(server, 'POST', '/api/v1/sites', { token: server.ownerToken, body: { id: 'xss', name } })).status).toBe(201);
+  await signIn();
+  await page.click('a[data-view=sites]');
+  const row = page.locator('tr[data-site=xss]');
+  await row.waitFor();
+  expect(await row.locator('strong').textContent()).toBe(name);
+  await row.locator('button.open-site').click();
+  await page.waitForSelector('#snippet');
+  expect(await page.textContent('#site-title')).toBe(`${name} xss`);
+  expect(await page.$eval('#site-switcher option[value=xss]', (el) => el.textContent)).toBe(`${name} (xss)`);
+  expect(await page.locator('main img, main script, header img').count()).toBe(0);
+  expect(rec.dialogs).toEqual([]);
+  expect(rec.errors).toEqual([]);
+});
