@@ -89,7 +89,11 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services 
   api.use(requireJsonBody);
   api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   const origins = { publicOrigin: new URL(config.publicUrl).origin };
-  const check = new InstallCheck({ repo: deps.repos.siteActivity, onError: (err) => logger.error({ err }, 'install check write failed') });
+  const check = new InstallCheck({
+    repo: deps.repos.siteActivity,
+    sites: deps.repos.sites,
+    onError: (err) => logger.error({ err }, 'install check write failed'),
+  });
   api.use(installCheck({ check, origins }));
   api.use(
     publicRoutes({

@@ -1,6 +1,6 @@
 // Service: the install check. Notes per site and origin when the widget loaded, written behind the hottest read:
 // a sighting is remembered in memory and written at most once per site and origin per interval.
-import type { SiteActivityRepository } from './ports';
+import type { SiteActivityRepository, SiteRepository } from './ports';
 import { isOrigin } from './settings';
 
 export interface InstallCheckOptions {
@@ -27,6 +27,8 @@ export class InstallCheck {
   constructor(
     private readonly deps: {
       repo: SiteActivityRepository;
+      /** Read once per write, after the answer went out; whether the origin is listed is decided here. */
+      sites: Pick<SiteRepository, 'get'>;
       onError: (err: unknown) => void;
       options?: Partial<InstallCheckOptions>;
     },
@@ -40,16 +42,25 @@ export class InstallCheck {
     return at !== undefined && now - at < this.options.intervalMs;
   }
 
-  /** Notes a load of the widget on `origin`; returns at once, the write happens without holding up the answer. */
-  note(siteId: string, origin: string, allowed: boolean, now: number): void {
+  /**
+   * Notes a load of the widget of site `siteId` on `origin` (an unknown site is ignored). Returns at once: the
+   * site is read and the sighting written without holding up anything.
+   */
+  note(siteId: string, origin: string, now: number): void {
     if (!isOrigin(origin) || this.isFresh(siteId, origin, now)) return;
+    // Remembered before the write starts, so concurrent reads of the same pair do not write it again.
     const key = siteId + '\0' + origin;
     this.written.delete(key); // re-inserted last: the Map stays ordered by time of writing
     this.written.set(key, now);
     if (this.written.size > this.options.maxRemembered) this.written.delete(this.written.keys().next().value!);
-    this.deps.repo
-      .noteWidgetSeen({ siteId, origin, allowed, at: now }, this.options.keepUnlistedPerSite)
-      .catch((err: unknown) => this.deps.onError(err));
+    void this.write(siteId, origin, now).catch((err: unknown) => this.deps.onError(err));
+  }
+
+  private async write(siteId: string, origin: string, now: number): Promise<void> {
+    const site = await this.deps.sites.get(siteId);
+    if (!site) return;
+    const allowed = site.settings.origins.includes(origin);
+    await this.deps.repo.noteWidgetSeen({ siteId, origin, allowed, at: now }, this.options.keepUnlistedPerSite);
   }
 
   /** How many site+origin pairs are remembered (for tests of the bound). */

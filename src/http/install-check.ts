@@ -1,8 +1,7 @@
-// HTTP: feeds the install check from the widget's thread reads. Mounted before the public routes; the answer
-// is never held up: a recent sighting costs one map lookup, a new one is noted after the response is sent.
+// HTTP: feeds the install check from the widget's thread reads. Mounted before the public routes and independent
+// of how they answer; a recent sighting costs one map lookup, a new one is noted after the response is sent.
 import type { RequestHandler } from 'express';
 import type { InstallCheck } from '../domain/install-check';
-import type { Site } from '../domain/types';
 import { isOwnOrigin, type OriginPolicy } from './origins';
 
 /** The widget's first request on every page view: the thread (a cross-origin GET carries `Origin`). */
@@ -15,12 +14,11 @@ export function installCheck(deps: { check: InstallCheck; origins: OriginPolicy 
     const m = THREAD_PATH.exec(req.path);
     if (!m || deps.check.isFresh(m[1], origin, Date.now())) return next();
     res.once('finish', () => {
-      // Set by the route once the site exists; an unknown site (a wrong data-site) is not noted.
-      const site = res.locals.site as Site | undefined;
-      if (!site || (res.statusCode !== 200 && res.statusCode !== 304)) return;
+      // Only an answered read counts: an unknown site (a wrong data-site) is a 404, a bad query a 400.
+      if (res.statusCode !== 200 && res.statusCode !== 304) return;
       // The service's own pages (demo, the console's preview) are not installs.
       if (isOwnOrigin(origin, req, deps.origins)) return;
-      deps.check.note(site.id, origin, site.settings.origins.includes(origin), Date.now());
+      deps.check.note(m[1], origin, Date.now());
     });
     next();
   };
