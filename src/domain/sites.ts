@@ -11,7 +11,7 @@ export class SiteService {
 
   async create(input: { id: string; name?: string; settings?: SiteSettingsPatch }, now: number): Promise<Site> {
     const id = siteIdSchema.safeParse(input.id);
-    if (!id.success) throw invalidField('id', id.error.issues[0].message);
+    if (!id.success) throw invalidField('id', 'invalid_format', id.error.issues[0].message);
     const settings = mergeSettings(defaultSettings(), input.settings ?? {});
     return this.deps.repos.sites.create({ id: id.data, name: input.name ?? id.data, settings, createdAt: now });
   }

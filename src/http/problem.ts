@@ -1,7 +1,7 @@
 // HTTP: every error becomes RFC 9457 application/problem+json. Stacks and SQL stay in the log.
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { ZodError } from 'zod';
-import { AppError, type FieldError } from '../domain/errors';
+import { ZodError, type core } from 'zod';
+import { AppError, type FieldError, type FieldErrorCode } from '../domain/errors';
 
 export interface Problem {
   type: string;
@@ -18,13 +18,35 @@ export function sendProblem(res: Response, p: Problem, headers: Record<string, s
 // Problem types are URNs: stable identifiers, no page to fetch.
 const TYPE_BASE = 'urn:marginalia:problem:';
 
+/** The stable code of a zod issue: ours from a custom check's params, else from zod's own issue kind. */
+function fieldError(i: core.$ZodIssue, path: string): FieldError {
+  const at = (code: FieldErrorCode, limit?: number): FieldError => ({ path, code, message: i.message, ...(limit === undefined ? {} : { limit }) });
+  switch (i.code) {
+    case 'custom': {
+      const p = (i.params ?? {}) as { code?: FieldErrorCode; limit?: number };
+      return at(p.code ?? 'invalid_value', p.limit);
+    }
+    case 'invalid_type':
+      return at(i.input === undefined ? 'required' : 'invalid_type');
+    case 'too_big':
+      return at(i.origin === 'string' ? 'too_long' : i.origin === 'array' ? 'too_many' : 'out_of_range', Number(i.maximum));
+    case 'too_small':
+      if (i.origin === 'string') return Number(i.minimum) <= 1 ? at('required') : at('too_short', Number(i.minimum));
+      return i.origin === 'array' ? at('too_few', Number(i.minimum)) : at('out_of_range', Number(i.minimum));
+    case 'invalid_format':
+      return at(i.format === 'email' ? 'invalid_email' : 'invalid_format');
+    default:
+      return at('invalid_value');
+  }
+}
+
 export function fromZod(err: ZodError, where?: string): Problem {
-  const errors = err.issues.flatMap((i) => {
+  const errors = err.issues.flatMap((i): FieldError[] => {
     const at = i.path.map(String).join('.');
     // A field the API does not accept is named as the field itself.
     if (i.code === 'unrecognized_keys')
-      return i.keys.map((k) => ({ path: (at ? `${at}.${k}` : k).slice(0, 100), message: 'is not an accepted field' }));
-    return [{ path: at || (where ?? 'body'), message: i.message }];
+      return i.keys.map((k) => ({ path: (at ? `${at}.${k}` : k).slice(0, 100), code: 'unknown_field', message: 'is not an accepted field' }));
+    return [fieldError(i, at || (where ?? 'body'))];
   });
   const fields = [...new Set(errors.map((e) => e.path))];
   return {
