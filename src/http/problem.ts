@@ -61,7 +61,7 @@ export function fromZod(err: ZodError, where?: string): Problem {
 /** Errors body-parser raises, by its `type`. */
 const PARSER_ERRORS: Record<string, Omit<Problem, 'type'> & { slug: string }> = {
   'entity.parse.failed': { slug: 'malformed-json', title: 'Malformed JSON', status: 400, detail: 'The request body is not valid JSON.' },
-  'entity.too.large': { slug: 'too-large', title: 'Payload Too Large', status: 413, detail: 'The request body is larger than 64 KiB.' },
+  'entity.too.large': { slug: 'too-large', title: 'Payload Too Large', status: 413, detail: 'The request body is larger than this route accepts.' },
   'charset.unsupported': { slug: 'unsupported-charset', title: 'Unsupported Media Type', status: 415, detail: 'Send the body as UTF-8 JSON.' },
   'encoding.unsupported': { slug: 'unsupported-encoding', title: 'Unsupported Media Type', status: 415, detail: 'This content encoding is not accepted.' },
 };
@@ -92,7 +92,8 @@ export function errorHandler(log: (err: unknown, req: Parameters<ErrorRequestHan
     const parser = typeof err?.type === 'string' ? PARSER_ERRORS[err.type] : undefined;
     if (parser) {
       const { slug, ...p } = parser;
-      return sendProblem(res, { type: TYPE_BASE + slug, ...p });
+      const detail = slug === 'too-large' && typeof err.limit === 'number' ? `The request body is larger than ${err.limit} bytes.` : p.detail;
+      return sendProblem(res, { type: TYPE_BASE + slug, ...p, detail });
     }
     if (typeof err?.code === 'string' && err.code.startsWith('SQLITE_CONSTRAINT')) {
       log(err, req);
