@@ -19,7 +19,7 @@ export function sendProblem(res: Response, p: Problem, headers: Record<string, s
 const TYPE_BASE = 'urn:marginalia:problem:';
 
 /** The stable code of a zod issue: ours from a custom check's params, else from zod's own issue kind. */
-function fieldError(i: core.$ZodIssue, path: string): FieldError {
+function fieldError(i: core.$ZodIssue, path: string, sent: unknown): FieldError {
   const at = (code: FieldErrorCode, limit?: number): FieldError => ({ path, code, message: i.message, ...(limit === undefined ? {} : { limit }) });
   switch (i.code) {
     case 'custom': {
@@ -27,7 +27,7 @@ function fieldError(i: core.$ZodIssue, path: string): FieldError {
       return at(p.code ?? 'invalid_value', p.limit);
     }
     case 'invalid_type':
-      return at(i.input === undefined ? 'required' : 'invalid_type');
+      return at(valueAt(sent, i.path) === undefined ? 'required' : 'invalid_type');
     case 'too_big':
       return at(i.origin === 'string' ? 'too_long' : i.origin === 'array' ? 'too_many' : 'out_of_range', Number(i.maximum));
     case 'too_small':
@@ -40,13 +40,21 @@ function fieldError(i: core.$ZodIssue, path: string): FieldError {
   }
 }
 
-export function fromZod(err: ZodError, where?: string): Problem {
+/** What the client sent at `path` (zod's issues leave the input out). */
+function valueAt(sent: unknown, path: PropertyKey[]): unknown {
+  let v = sent;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+/** A 400 problem naming every invalid field of `sent` (the request body, or the query for a GET). */
+export function fromZod(err: ZodError, sent?: unknown): Problem {
   const errors = err.issues.flatMap((i): FieldError[] => {
     const at = i.path.map(String).join('.');
     // A field the API does not accept is named as the field itself.
     if (i.code === 'unrecognized_keys')
       return i.keys.map((k) => ({ path: (at ? `${at}.${k}` : k).slice(0, 100), code: 'unknown_field', message: 'is not an accepted field' }));
-    return [fieldError(i, at || (where ?? 'body'))];
+    return [fieldError(i, at || 'body', sent)];
   });
   const fields = [...new Set(errors.map((e) => e.path))];
   return {
@@ -76,7 +84,7 @@ export function errorHandler(log: (err: unknown, req: Parameters<ErrorRequestHan
       log(err, req);
       return;
     }
-    if (err instanceof ZodError) return sendProblem(res, fromZod(err));
+    if (err instanceof ZodError) return sendProblem(res, fromZod(err, req.body !== undefined ? req.body : req.query));
     if (err instanceof AppError)
       return sendProblem(
         res,
