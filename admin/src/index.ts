@@ -6,6 +6,8 @@ import type { App, Me, View } from './types';
 import { renderPages, renderBans, renderLog, renderSettings, renderTokens } from './views';
 
 const root = document.getElementById('app') as HTMLElement;
+const VIEWS: View[] = ['queue', 'pages', 'bans', 'log', 'settings', 'tokens'];
+const OWNER_VIEWS: View[] = ['settings', 'tokens'];
 
 function signIn(message?: string): void {
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'mt_…', 'aria-describedby': 'signin-help' });
@@ -172,8 +174,26 @@ function start(me: Me): void {
 
   function draw(): void {
     drawHeader();
+    if (OWNER_VIEWS.includes(app.view) && me.token.role !== 'owner') return ownersOnly();
     const render = { queue: renderQueue, pages: renderPages, bans: renderBans, log: renderLog, settings: renderSettings, tokens: renderTokens }[app.view];
     void render(app);
+  }
+
+  /** A moderator who follows a link to settings or tokens: say so plainly instead of showing the API's 403. */
+  function ownersOnly(): void {
+    const title = app.view === 'settings' ? 'Settings' : 'Tokens';
+    clear(
+      app.main,
+      h('h2', {}, title),
+      h(
+        'div',
+        { class: 'empty owners-only' },
+        h('p', { class: 'big' }, 'Owners only'),
+        h('p', {}, `${title} can be seen and changed with an owner token. This console is signed in with a moderator token.`),
+        h('p', {}, h('a', { href: '#/queue' }, 'Back to the queue')),
+      ),
+    );
+    app.main.focus();
   }
 
   function help(): void {
@@ -241,15 +261,14 @@ function start(me: Me): void {
 
   function onHash(): void {
     const v = location.hash.replace(/^#\//, '') as View;
-    if (v !== app.view && ['queue', 'pages', 'bans', 'log', 'settings', 'tokens'].includes(v)) {
+    if (v !== app.view && VIEWS.includes(v)) {
       app.view = v;
       draw();
     }
   }
   window.addEventListener('hashchange', onHash);
   const initial = location.hash.replace(/^#\//, '') as View;
-  if (['pages', 'bans', 'log', 'settings', 'tokens'].includes(initial) && (me.token.role === 'owner' || !['settings', 'tokens'].includes(initial)))
-    app.view = initial;
+  if (VIEWS.includes(initial)) app.view = initial;
 
   clear(root, h('a', { href: '#main', class: 'skip' }, 'Skip to content'), header, nav, main, toastBox);
   draw();

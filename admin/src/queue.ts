@@ -404,6 +404,14 @@ export async function renderQueue(app: App): Promise<void> {
   const email = h('input', { type: 'search', id: 'filter-email', placeholder: 'Exact e-mail', 'aria-label': 'Filter by e-mail', value: q.email });
   const page = h('input', { type: 'search', id: 'filter-page', placeholder: 'Page key, e.g. /2026/post', 'aria-label': 'Filter by page', value: q.page });
   const form = h('form', { class: 'filters', role: 'search' }, search, email, page, h('button', { type: 'submit' }, 'Filter'));
+  // Escape leaves the filters for the comment the moderator came from, so j/k and the action keys carry on there.
+  form.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape') return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (q.items.length) focusItem(app);
+    else (e.target as HTMLElement).blur();
+  });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     commit(app);
