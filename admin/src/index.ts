@@ -139,7 +139,7 @@ function start(me: Me): void {
         : h('span', { class: 'site-name' }, me.sites[0].name);
     clear(
       header,
-      h('div', { class: 'brand' }, h('strong', {}, 'Marginalia'), switcher),
+      h('div', { class: 'brand' }, h('h1', {}, 'Marginalia'), switcher),
       h(
         'div',
         { class: 'who' },

@@ -1,8 +1,6 @@
 // The moderation console in real Chromium against the real server: sign-in, keyboard triage, bulk, bans, settings, XSS.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, foreignRequests, type PageRecord } from '../helpers/browser';
+import { buildAdmin, launchBrowser, openPage, foreignRequests, type PageRecord } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, configure, fastPosting } from '../helpers/api';
 
@@ -13,12 +11,6 @@ let server: TestServer;
 let page: Page;
 let rec: PageRecord;
 let closePage: () => Promise<void>;
-
-/** Rebuilds dist/admin from the current sources (the server serves that directory at /admin). */
-function buildAdmin(): void {
-  const root = path.join(__dirname, '../..');
-  execFileSync(process.execPath, [path.join(root, 'scripts/build-admin.js')], { cwd: root, stdio: 'inherit' });
-}
 
 beforeAll(async () => {
   buildAdmin();

@@ -87,7 +87,7 @@ describe('languages', () => {
       const r = await fetch(`${server.baseUrl}/embed/i18n/${lang}.json`, { headers: { origin: 'https://blog.example' } });
       expect(r.status).toBe(200);
       expect(r.headers.get('access-control-allow-origin')).toBe('*');
-      const cat = await r.json();
+      const cat = (await r.json()) as Record<string, string>;
       expect(Object.keys(cat).sort()).toEqual(Object.keys(en).sort());
       // The same placeholders in every translation.
       for (const k of Object.keys(en)) expect({ k, p: cat[k].match(/\{\w+\}/g) }).toEqual({ k, p: en[k].match(/\{\w+\}/g) });
