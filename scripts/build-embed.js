@@ -1,31 +1,43 @@
 #!/usr/bin/env node
 // Bundles the widget (embed/src) into one minified IIFE at dist/embed/embed.js (or the path given as argument).
-// The file is written to a temporary name and renamed, so a server reading it never sees half a bundle.
+// Beside it goes the stylesheet under a content-hashed name (widget.<hash>.css), for browsers without
+// constructable stylesheets. Files are written to a temporary name and renamed, so a server reading them
+// never sees half a file.
 'use strict';
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const esbuild = require('esbuild');
 
 const root = path.join(__dirname, '..');
 const outfile = path.resolve(process.argv[2] || path.join(root, 'dist/embed/embed.js'));
+const target = ['chrome100', 'firefox100', 'safari15'];
 
-// CSS is imported as a string (placed in the shadow root as a constructable stylesheet); minify it first.
-const minifiedCss = {
-  name: 'minified-css-text',
-  setup(build) {
-    build.onLoad({ filter: /\.css$/ }, async (args) => {
-      const { code } = await esbuild.transform(await fs.promises.readFile(args.path, 'utf8'), {
-        loader: 'css',
-        minify: true,
-        target: ['chrome100', 'firefox100', 'safari15'],
-      });
-      return { contents: code.trim(), loader: 'text' };
-    });
-  },
+const writeAtomically = (file, contents) => {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, contents);
+  fs.renameSync(tmp, file);
 };
 
-esbuild
-  .build({
+async function build() {
+  const source = await fs.promises.readFile(path.join(root, 'embed/src/widget.css'), 'utf8');
+  const css = (await esbuild.transform(source, { loader: 'css', minify: true, target })).code.trim();
+  const cssFile = `widget.${crypto.createHash('sha256').update(css).digest('hex').slice(0, 16)}.css`;
+  // The catalogues besides English, which the bundle fetches on demand (embed/src/i18n.ts).
+  const langs = fs
+    .readdirSync(path.join(root, 'embed/i18n'))
+    .map((f) => /^([a-z]{2,3})\.json$/.exec(f)?.[1])
+    .filter((l) => l && l !== 'en')
+    .sort();
+
+  // CSS is imported as a string (placed in the shadow root as a constructable stylesheet).
+  const cssText = {
+    name: 'minified-css-text',
+    setup(b) {
+      b.onLoad({ filter: /\.css$/ }, () => ({ contents: css, loader: 'text' }));
+    },
+  };
+  const result = await esbuild.build({
     entryPoints: [path.join(root, 'embed/src/index.ts')],
     outfile,
     write: false,
@@ -34,14 +46,15 @@ esbuild
     format: 'iife',
     // Browsers with shadow DOM and constructable stylesheets all run ES2022 natively; no helpers needed.
     target: ['es2022'],
-    plugins: [minifiedCss],
+    plugins: [cssText],
+    define: { __MG_CSS__: JSON.stringify(cssFile), __MG_LANGS__: JSON.stringify(langs) },
     legalComments: 'none',
     logLevel: 'warning',
-  })
-  .then((result) => {
-    fs.mkdirSync(path.dirname(outfile), { recursive: true });
-    const tmp = `${outfile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, result.outputFiles[0].contents);
-    fs.renameSync(tmp, outfile);
-  })
-  .catch(() => process.exit(1));
+  });
+  const dir = path.dirname(outfile);
+  fs.mkdirSync(dir, { recursive: true });
+  writeAtomically(path.join(dir, cssFile), css);
+  writeAtomically(outfile, result.outputFiles[0].contents);
+}
+
+build().catch(() => process.exit(1));

@@ -17,6 +17,7 @@ import { moderationRoutes } from './http/moderation-routes';
 import { assetRoutes } from './http/assets';
 import { buildOpenApi } from './http/openapi';
 import { memoryStores, type RateLimitStoreFactory } from './http/rate-limit';
+import { REQUEST_BODY_LIMIT, SETTINGS_BODY_LIMIT } from './http/body-limits';
 import { cachedSites } from './domain/site-directory';
 import { InstallCheck } from './domain/install-check';
 import { installCheck } from './http/install-check';
@@ -87,7 +88,10 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services 
 
   const api = express.Router();
   api.use(requireJsonBody);
-  api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
+  const json = (limit: number) => express.json({ limit, type: ['application/json', 'application/*+json'] });
+  // Each limit fits the largest valid request in any JSON encoding (src/http/body-limits.ts); a parsed body is not parsed again.
+  api.patch('/sites/:site/settings', json(SETTINGS_BODY_LIMIT));
+  api.use(json(REQUEST_BODY_LIMIT));
   const origins = { publicOrigin: new URL(config.publicUrl).origin };
   const check = new InstallCheck({
     repo: deps.repos.siteActivity,

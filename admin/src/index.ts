@@ -8,6 +8,8 @@ import { renderSites } from './sites';
 import { renderSitePage } from './site-page';
 
 const root = document.getElementById('app') as HTMLElement;
+const VIEWS: View[] = ['queue', 'pages', 'bans', 'log', 'settings', 'tokens', 'sites', 'site'];
+const OWNER_VIEWS: View[] = ['settings', 'tokens'];
 
 function signIn(message?: string): void {
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'mt_…', 'aria-describedby': 'signin-help' });
@@ -140,7 +142,7 @@ function start(me: Me): void {
         : h('span', { class: 'site-name' }, me.sites[0]?.name ?? '');
     clear(
       header,
-      h('div', { class: 'brand' }, h('strong', {}, 'Marginalia'), switcher),
+      h('div', { class: 'brand' }, h('h1', {}, 'Marginalia'), switcher),
       h(
         'div',
         { class: 'who' },
@@ -177,8 +179,26 @@ function start(me: Me): void {
 
   function draw(): void {
     drawHeader();
+    if (OWNER_VIEWS.includes(app.view) && me.token.role !== 'owner') return ownersOnly();
     const render = { queue: renderQueue, pages: renderPages, bans: renderBans, log: renderLog, settings: renderSettings, tokens: renderTokens, sites: renderSites, site: renderSitePage }[app.view];
     void render(app);
+  }
+
+  /** A moderator who follows a link to settings or tokens: say so plainly instead of showing the API's 403. */
+  function ownersOnly(): void {
+    const title = app.view === 'settings' ? 'Settings' : 'Tokens';
+    clear(
+      app.main,
+      h('h2', {}, title),
+      h(
+        'div',
+        { class: 'empty owners-only' },
+        h('p', { class: 'big' }, 'Owners only'),
+        h('p', {}, `${title} can be seen and changed with an owner token. This console is signed in with a moderator token.`),
+        h('p', {}, h('a', { href: '#/queue' }, 'Back to the queue')),
+      ),
+    );
+    app.main.focus();
   }
 
   function help(): void {
@@ -247,15 +267,14 @@ function start(me: Me): void {
 
   function onHash(): void {
     const v = location.hash.replace(/^#\//, '') as View;
-    if (v !== app.view && ['queue', 'pages', 'bans', 'log', 'settings', 'tokens', 'sites', 'site'].includes(v)) {
+    if (v !== app.view && VIEWS.includes(v)) {
       app.view = v;
       draw();
     }
   }
   window.addEventListener('hashchange', onHash);
   const initial = location.hash.replace(/^#\//, '') as View;
-  if (['pages', 'bans', 'log', 'settings', 'tokens', 'sites', 'site'].includes(initial) && (me.token.role === 'owner' || !['settings', 'tokens'].includes(initial)))
-    app.view = initial;
+  if (VIEWS.includes(initial)) app.view = initial;
 
   clear(root, h('a', { href: '#main', class: 'skip' }, 'Skip to content'), header, nav, main, toastBox);
   draw();

@@ -370,6 +370,9 @@ function drawList(app: App): void {
     bulk.removeAttribute('hidden');
   } else bulk.setAttribute('hidden', '');
 
+  // A feed is a list of articles; a message in their place (loading, empty, an error) is not one.
+  if (q.items.length) list.setAttribute('role', 'feed');
+  else list.removeAttribute('role');
   if (q.error) {
     clear(list, h('div', { class: 'empty error', role: 'alert' }, h('p', {}, `Could not load the queue: ${q.error}`), h('button', { type: 'button', onclick: () => void load(app) }, 'Try again')));
     return;
@@ -404,6 +407,14 @@ export async function renderQueue(app: App): Promise<void> {
   const email = h('input', { type: 'search', id: 'filter-email', placeholder: 'Exact e-mail', 'aria-label': 'Filter by e-mail', value: q.email });
   const page = h('input', { type: 'search', id: 'filter-page', placeholder: 'Page key, e.g. /2026/post', 'aria-label': 'Filter by page', value: q.page });
   const form = h('form', { class: 'filters', role: 'search' }, search, email, page, h('button', { type: 'submit' }, 'Filter'));
+  // Escape leaves the filters for the comment the moderator came from, so j/k and the action keys carry on there.
+  form.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape') return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (q.items.length) focusItem(app);
+    else (e.target as HTMLElement).blur();
+  });
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     commit(app);
@@ -427,7 +438,7 @@ export async function renderQueue(app: App): Promise<void> {
     h('div', { class: 'queue-head' }, h('div', { class: 'status-tabs', role: 'tablist', 'aria-label': 'Status' }), hint),
     form,
     h('div', { class: 'bulk', hidden: true, role: 'toolbar', 'aria-label': 'Bulk actions' }),
-    h('div', { class: 'list', role: 'feed', 'aria-busy': 'false' }),
+    h('div', { class: 'list', 'aria-busy': 'false' }),
   );
   drawTabs(app);
   if (q.loadedFor === filterKey(app)) {

@@ -17,6 +17,10 @@ function failed(app: App, title: string, err: unknown, retry: () => void): void 
   );
 }
 
+/** Column headings; the button column ('') is named for screen readers only. */
+const tableHead = (labels: string[]) =>
+  h('thead', {}, h('tr', {}, labels.map((t) => h('th', {}, t || h('span', { class: 'sr-only' }, 'Actions')))));
+
 const when = (iso: string | null) => (iso ? h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, timeAgo(iso)) : h('span', { class: 'muted' }, '—'));
 
 interface PageRow {
@@ -97,7 +101,7 @@ export async function renderPages(app: App, query = ''): Promise<void> {
     h('h2', {}, 'Pages'),
     form,
     data.items.length
-      ? [h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Page'), h('th', {}, 'Approved'), h('th', {}, 'Pending'), h('th', {}, 'Comments'), h('th', {}, ''))), body), more]
+      ? [h('table', { class: 'table' }, tableHead(['Page', 'Approved', 'Pending', 'Comments', '']), body), more]
       : h('div', { class: 'empty' }, h('p', {}, query ? 'No page matches.' : 'No pages yet: a page appears with its first comment.')),
   );
   app.main.focus();
@@ -165,7 +169,7 @@ export async function renderBans(app: App): Promise<void> {
     h('p', { class: 'muted' }, 'To ban the author of a comment, use "Ban author" on it in the queue: that bans their e-mail and their address without showing it.'),
     form,
     rows.length
-      ? h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['Kind', 'Banned', 'Reason', 'Lasts', 'Since', ''].map((t) => h('th', {}, t)))), h('tbody', {}, rows))
+      ? h('table', { class: 'table' }, tableHead(['Kind', 'Banned', 'Reason', 'Lasts', 'Since', '']), h('tbody', {}, rows))
       : h('div', { class: 'empty' }, h('p', {}, 'Nobody is banned.')),
   );
 }
@@ -212,7 +216,7 @@ export async function renderLog(app: App): Promise<void> {
       app.main,
       h('h2', {}, 'Audit log'),
       n
-        ? [h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['When', 'Who', 'Action', 'Status', 'Comment', 'Reason'].map((t) => h('th', {}, t)))), body), more]
+        ? [h('table', { class: 'table' }, tableHead(['When', 'Who', 'Action', 'Status', 'Comment', 'Reason']), body), more]
         : h('div', { class: 'empty' }, h('p', {}, 'Nothing has happened yet.')),
     );
   } catch (err) {
@@ -405,6 +409,6 @@ export async function renderTokens(app: App): Promise<void> {
     h('h2', {}, 'Tokens'),
     form,
     shown,
-    h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ['Token', 'Role', 'Scope', 'Created', 'Last used', ''].map((x) => h('th', {}, x)))), h('tbody', {}, rows)),
+    h('table', { class: 'table' }, tableHead(['Token', 'Role', 'Scope', 'Created', 'Last used', '']), h('tbody', {}, rows)),
   );
 }

@@ -1,116 +1,26 @@
-// The widget's strings: English and French, picked by data-lang or the page's <html lang>.
-const en = {
-  one: '{n} Comment',
-  many: '{n} Comments',
-  list: 'Comments',
-  title: 'Add a Comment',
-  replyTo: 'Reply to {name}',
-  cancelReply: 'Cancel reply',
-  body: 'Comment',
-  name: 'Name',
-  email: 'Email',
-  website: 'Website',
-  note: 'Your email address will not be published. Required fields are marked *',
-  remember: 'Save my name, email, and website in this browser for the next time I comment.',
-  post: 'Post Comment',
-  posting: 'Posting…',
-  pending: 'Your comment is awaiting moderation.',
-  posted: 'Your comment has been posted.',
-  reply: 'Reply',
-  edit: 'Edit',
-  del: 'Delete',
-  report: 'Report',
-  save: 'Save',
-  cancel: 'Cancel',
-  confirmDel: 'Delete this comment?',
-  deleted: 'This comment was deleted.',
-  delDone: 'Your comment was deleted.',
-  saved: 'Your changes were saved.',
-  edited: 'edited',
-  editLabel: 'Edit your comment',
-  editGone: 'The time to edit this comment has passed.',
-  more: 'Load more comments',
-  loading: 'Loading comments…',
-  loadFail: 'Comments could not be loaded.',
-  retry: 'Try again',
-  closed: 'Comments are closed.',
-  reason: 'Why are you reporting this comment?',
-  spam: 'Spam',
-  abuse: 'Abusive or harassing',
-  'off-topic': 'Off-topic',
-  other: 'Something else',
-  details: 'Details (optional)',
-  send: 'Send report',
-  reported: 'Thank you. A moderator will take a look.',
-  required: 'This field is required.',
-  tooLong: 'Use at most {n} characters.',
-  badEmail: 'Enter a valid email address.',
-  badUrl: 'Enter a web address starting with http:// or https://.',
-  fix: 'Please correct the marked fields.',
-  rate: 'You are posting too quickly. Please wait {n} seconds and try again.',
-  net: 'Could not reach the comment server. Your text is kept; please try again.',
-  fail: 'Something went wrong. Please try again.',
-};
+// The widget's strings. English is in the bundle; every other language is a JSON catalogue in embed/i18n/,
+// fetched from the service only when the page asks for it (data-lang or <html lang>), so a language costs
+// the bundle nothing.
+import en from '../i18n/en.json';
 
 export type Strings = typeof en;
 
-const fr: Strings = {
-  one: '{n} commentaire',
-  many: '{n} commentaires',
-  list: 'Commentaires',
-  title: 'Ajouter un commentaire',
-  replyTo: 'Répondre à {name}',
-  cancelReply: 'Annuler la réponse',
-  body: 'Commentaire',
-  name: 'Nom',
-  email: 'E-mail',
-  website: 'Site web',
-  note: 'Votre adresse e-mail ne sera pas publiée. Les champs obligatoires sont indiqués avec *',
-  remember: 'Enregistrer mon nom, mon e-mail et mon site web dans ce navigateur pour mon prochain commentaire.',
-  post: 'Publier le commentaire',
-  posting: 'Publication…',
-  pending: 'Votre commentaire est en attente de modération.',
-  posted: 'Votre commentaire a été publié.',
-  reply: 'Répondre',
-  edit: 'Modifier',
-  del: 'Supprimer',
-  report: 'Signaler',
-  save: 'Enregistrer',
-  cancel: 'Annuler',
-  confirmDel: 'Supprimer ce commentaire ?',
-  deleted: 'Ce commentaire a été supprimé.',
-  delDone: 'Votre commentaire a été supprimé.',
-  saved: 'Vos modifications ont été enregistrées.',
-  edited: 'modifié',
-  editLabel: 'Modifier votre commentaire',
-  editGone: 'Le délai de modification de ce commentaire est écoulé.',
-  more: 'Afficher plus de commentaires',
-  loading: 'Chargement des commentaires…',
-  loadFail: 'Impossible de charger les commentaires.',
-  retry: 'Réessayer',
-  closed: 'Les commentaires sont fermés.',
-  reason: 'Pourquoi signalez-vous ce commentaire ?',
-  spam: 'Spam',
-  abuse: 'Injurieux ou harcelant',
-  'off-topic': 'Hors sujet',
-  other: 'Autre raison',
-  details: 'Précisions (facultatif)',
-  send: 'Envoyer le signalement',
-  reported: 'Merci. Un modérateur va examiner ce commentaire.',
-  required: 'Ce champ est obligatoire.',
-  tooLong: 'Utilisez au plus {n} caractères.',
-  badEmail: 'Saisissez une adresse e-mail valide.',
-  badUrl: 'Saisissez une adresse web commençant par http:// ou https://.',
-  fix: 'Veuillez corriger les champs signalés.',
-  rate: 'Vous publiez trop vite. Patientez {n} secondes puis réessayez.',
-  net: 'Impossible de joindre le serveur de commentaires. Votre texte est conservé ; réessayez.',
-  fail: 'Une erreur s’est produite. Veuillez réessayer.',
-};
+/** The languages embed/i18n/ has besides English (set by scripts/build-embed.js). */
+declare const __MG_LANGS__: string[];
 
-/** Returns the language tag in use and its strings; anything without a catalogue falls back to English. */
-export function strings(lang: string | undefined): [string, Strings] {
-  const tag = (lang || document.documentElement.lang || 'en').toLowerCase();
-  return tag.split('-')[0] == 'fr' ? ['fr', fr] : ['en', en];
+/** The language tag in use and its strings; a language without a catalogue, or one that fails to load, is English. */
+export async function strings(base: string, lang: string | undefined, signal: AbortSignal): Promise<[string, Strings]> {
+  const tag = (lang || document.documentElement.lang || 'en').toLowerCase().split('-')[0];
+  if (__MG_LANGS__.includes(tag)) {
+    try {
+      const r = await fetch(`${base}/embed/i18n/${tag}.json`, { credentials: 'omit', signal });
+      // A key the catalogue lacks (an older file in a cache) shows in English rather than as nothing.
+      if (r.ok) return [tag, { ...en, ...(await r.json()) }];
+    } catch {
+      /* network error: English */
+    }
+  }
+  return ['en', en];
 }
 
 /** fill('{n} Comments', {n: 3}) */

@@ -34,7 +34,7 @@ function render(el: Element, options: Options): void {
   }
   m.stop = new AbortController();
   mounted.set(el, m);
-  mountThread(m.root, { api: serviceOrigin, ...options }, m.stop.signal);
+  void mountThread(m.root, { api: serviceOrigin, ...options }, m.stop.signal);
 }
 
 function mountFromScript(s: HTMLScriptElement, api: Marginalia): void {
@@ -49,7 +49,7 @@ function mountFromScript(s: HTMLScriptElement, api: Marginalia): void {
   const go = () => {
     let el = find();
     if (!el) s.after((el = document.createElement('div')));
-    api.render(el, { site: d.site!, page: d.page, theme: d.theme, lang: d.lang, api: serviceOrigin });
+    api.render(el, { site: d.site!, page: d.page, theme: d.theme, lang: d.lang, sort: d.sort, api: serviceOrigin });
   };
   // An async script can run before the target is parsed; wait for the document in that case.
   if (!find() && document.readyState == 'loading') document.addEventListener('DOMContentLoaded', go, { once: true });

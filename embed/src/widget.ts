@@ -13,6 +13,8 @@ export interface Options {
   page?: string;
   theme?: string;
   lang?: string;
+  /** `oldest` (the default) or `newest` first. */
+  sort?: string;
   /** Origin of the Marginalia service; defaults to where embed.js was loaded from. */
   api?: string;
 }
@@ -31,17 +33,23 @@ interface Posted {
   editableUntil: string;
 }
 
+/** The content-hashed copy of widget.css the service serves beside embed.js (scripts/build-embed.js). */
+declare const __MG_CSS__: string;
+
 let sheet: CSSStyleSheet | undefined;
 let uid = 0;
 
-/** Constructable stylesheets are not subject to a page's style-src CSP, unlike a <style> element. */
-function adoptStyles(root: ShadowRoot): void {
-  if ('adoptedStyleSheets' in root && 'replaceSync' in CSSStyleSheet.prototype) {
+/**
+ * Constructable stylesheets are not subject to a page's style-src CSP. Without them, a <style> element
+ * would be blocked by a strict CSP; a stylesheet from the service that serves embed.js is allowed wherever
+ * the script is (the page lists the service in style-src as in script-src).
+ */
+function styles(base: string): Node | null {
+  if ('adoptedStyleSheets' in ShadowRoot.prototype && 'replaceSync' in CSSStyleSheet.prototype) {
     if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(css);
-    root.adoptedStyleSheets = [sheet];
-  } else {
-    root.append(h('style', null, css));
+    return null;
   }
+  return h('link', { rel: 'stylesheet', href: base + '/embed/' + __MG_CSS__ });
 }
 
 function applyTheme(el: El, theme: string | undefined, signal: AbortSignal): void {
@@ -59,9 +67,11 @@ const btn = (label: string, onclick: (e: Event) => void, cls = 'link') =>
 const lastSegment = (p: unknown) => String(p).split(/[./,]/).pop() || '';
 const enc = encodeURIComponent;
 
-export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): void {
-  const [lang, t] = strings(o.lang);
+export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): Promise<void> {
   const base = o.api || location.origin;
+  const [lang, t] = await strings(base, o.lang, signal);
+  if (signal.aborted) return; // replaced by a newer render while the catalogue loaded
+  const newest = o.sort == 'newest';
   const call = apiAt(base, signal);
   const sitePath = '/sites/' + enc(o.site);
   const pageKey = o.page || location.pathname;
@@ -143,8 +153,15 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
   const wrap = h('div', { class: 'mg', lang }, h('div', { class: 'top' }, heading, retry), live, list, more, moreMsg, section);
   retry.hidden = more.hidden = true;
   applyTheme(wrap, o.theme, signal);
-  adoptStyles(root);
-  root.replaceChildren(wrap);
+  const link = styles(base);
+  if (sheet) root.adoptedStyleSheets = [sheet];
+  root.replaceChildren(...(link ? [link] : []), wrap);
+
+  // One timer keeps every relative time current ("just now" becomes "2 minutes ago").
+  const tick = setInterval(() => {
+    root.querySelectorAll('time').forEach((el) => (el.textContent = ago(el.dateTime, lang)));
+  }, 30_000);
+  signal.addEventListener('abort', () => clearInterval(tick));
 
   const announce = (msg: string) => {
     live.textContent = '';
@@ -173,14 +190,25 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
       return [[], n ? fill(t.rate, { n }) : d.detail || fill(t.rate, { n: 60 })];
     }
     if (r.status == 400 && Array.isArray(d.errors) && d.errors.length) {
-      // The server says "must be a valid e-mail address"; beside the field that reads "Email must be …".
-      return [d.errors.map((e: { path: unknown; message: string }) => {
+      return [d.errors.map((e: { path: unknown; code?: string; message: string; limit?: number }) => {
         const k = lastSegment(e.path) as Field;
         const m = String(e.message);
-        return [k, (/^[a-z]/.test(m) && labels[k] ? labels[k] + ' ' + m : m).replace(/[^.!?]$/, '$&.')];
+        // Our own words for the codes we know; else the server's: "must be …" beside the field reads "Email must be …".
+        const own = ({
+          required: t.required,
+          too_long: e.limit! > 0 && fill(t.tooLong, { n: e.limit! }),
+          invalid_email: t.badEmail,
+          invalid_url: t.badUrl,
+          control_characters: t.badChars,
+          direction_override: t.badChars,
+          invalid_text: t.badChars,
+        } as Record<string, string | false>)[e.code!];
+        return [k, own || (/^[a-z]/.test(m) && labels[k] ? labels[k] + ' ' + m : m).replace(/[^.!?]$/, '$&.')];
       }), t.fix];
     }
-    return [[], (r.status < 500 && typeof d.detail == 'string' && d.detail) || t.fail];
+    const own = ({ 'page-closed': t.closed, 'edit-window-closed': t.editGone, 'duplicate-comment': t.dup, banned: t.banned } as Record<string, string>)[
+      String(d.type).split(':').pop()!];
+    return [[], own || (r.status < 500 && typeof d.detail == 'string' && d.detail) || t.fail];
   };
 
   const problemText = (r: Reply) => {
@@ -212,6 +240,7 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
 
   async function load(from: string | null): Promise<void> {
     const q = new URLSearchParams({ page: pageKey });
+    if (newest) q.set('sort', 'newest');
     if (from) q.set('cursor', from);
     retry.hidden = true;
     moreMsg.textContent = '';
@@ -266,7 +295,8 @@ export function mountThread(root: ShadowRoot, o: Options, signal: AbortSignal): 
     const pd = p ? +(p.dataset.depth || 0) : -1;
     const depth = Math.min(pd + 1, maxDepth);
     li.dataset.depth = String(depth);
-    if (!p) list.append(li);
+    // A new top-level comment goes where the sort puts it: at the end, or first when the newest lead.
+    if (!p) newest ? list.prepend(li) : list.append(li);
     else if (depth > pd) replies(p).append(li);
     else p.after(li);
   }

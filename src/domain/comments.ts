@@ -1,15 +1,13 @@
 // Service: the reader's side of comments — post, list, edit, delete, count, report. No HTTP knowledge.
 import crypto from 'node:crypto';
 import type { Repositories, FeedItem } from './ports';
-import type { Comment, CommentStatus, Page, Site, ThreadItem } from './types';
+import type { Comment, Page, Site, ThreadItem } from './types';
 import { Privacy, sha256Hex } from './privacy';
-import { renderMarkdown, toPlainText } from './render';
-import { moderate } from './pipeline';
-import { holdManyLinks } from './pipeline/links';
-import { holdBlockedWords } from './pipeline/blocked-words';
+import { renderBody } from './render';
+import { editChecks, moderate } from './pipeline';
 import { newCommentId, newSecret } from './ids';
 import { conflict, forbidden, invalidField, notFound, unauthorized } from './errors';
-import { charLength, isInvisible } from './text';
+import { charLength } from './text';
 
 export interface PostInput {
   page: string;
@@ -46,7 +44,7 @@ export interface ThreadPage {
 const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString();
-  if (!/^c_[0-9A-Z]{26}$/.test(id)) throw invalidField('cursor', 'is not a cursor this API gave out');
+  if (!/^c_[0-9A-Z]{26}$/.test(id)) throw invalidField('cursor', 'invalid_cursor', 'is not a cursor this API gave out');
   return id;
 }
 
@@ -117,10 +115,8 @@ export class CommentService {
     const { repos, privacy } = this.deps;
     const site = await this.site(siteId);
     const { settings } = site;
-    if (charLength(input.name) > settings.limits.nameMax)
-      throw invalidField('name', `must be at most ${settings.limits.nameMax} characters`);
-    if (charLength(input.body) > settings.limits.bodyMax)
-      throw invalidField('body', `must be at most ${settings.limits.bodyMax} characters`);
+    checkLength('name', input.name, settings.limits.nameMax);
+    checkLength('body', input.body, settings.limits.bodyMax);
 
     const page = await repos.pages.find(siteId, input.page);
     if (input.parentId) {
@@ -128,7 +124,7 @@ export class CommentService {
       if (!parent || parent.siteId !== siteId || parent.pageId !== page?.id || parent.status !== 'approved')
         throw notFound('Parent comment');
     }
-    const bodyHtml = renderVisible(input.body);
+    const bodyHtml = renderBody(input.body);
     const emailHmac = privacy.emailHmac(siteId, input.email);
     const ipHmac = meta.ip ? privacy.ipHmac(siteId, meta.ip) : null;
     const hash = bodyHash(input.body);
@@ -138,6 +134,7 @@ export class CommentService {
       page,
       pageKey: input.page,
       name: input.name,
+      website: input.website ?? null,
       emailHmac,
       ipHmac,
       hp: input.hp,
@@ -187,32 +184,48 @@ export class CommentService {
 
   async edit(id: string, editToken: string | undefined, body: string, now: number): Promise<{ comment: Comment; site: Site }> {
     const { comment, site } = await this.authorised(id, editToken, now);
-    if (charLength(body) > site.settings.limits.bodyMax)
-      throw invalidField('body', `must be at most ${site.settings.limits.bodyMax} characters`);
-    const bodyHtml = renderVisible(body);
-    // An edit cannot sneak past the content checks an approved comment passed once.
-    const ctx = { settings: site.settings, bodyHtml, name: comment.authorName } as Parameters<typeof holdManyLinks>[0];
-    const held = comment.status === 'approved' ? [await holdManyLinks(ctx), await holdBlockedWords(ctx)].filter((r) => r !== null) : [];
-    let updated = await this.deps.repos.comments.editBody(id, {
-      bodySource: body,
-      bodyHtml,
-      bodyHash: bodyHash(body),
-      editedAt: now,
-      addReasons: held.map((r) => r.reason),
-    });
-    if (held.length) {
+    checkLength('body', body, site.settings.limits.bodyMax);
+    const bodyHtml = renderBody(body);
+    const hash = bodyHash(body);
+    // An edit cannot sneak past the checks that judge content, whatever the comment's status.
+    const verdict = await moderate(
+      {
+        siteId: site.id,
+        settings: site.settings,
+        page: null,
+        pageKey: '',
+        name: comment.authorName,
+        website: comment.authorWebsite,
+        emailHmac: comment.emailHmac,
+        ipHmac: comment.ipHmac,
+        hp: undefined,
+        formTokenIssuedAt: null,
+        bodyHash: hash,
+        bodyHtml,
+        now,
+        comments: this.deps.repos.comments,
+        bans: this.deps.repos.bans,
+      },
+      editChecks,
+    );
+    const known = new Set(comment.reasons.map((r) => `${r.code}\n${r.detail}`));
+    const added = verdict.reasons.filter((r) => !known.has(`${r.code}\n${r.detail}`));
+    let updated = await this.deps.repos.comments.editBody(id, { bodySource: body, bodyHtml, bodyHash: hash, editedAt: now, addReasons: added });
+    // A public comment whose new text a check holds leaves public view; pending, spam and rejected stay as they are.
+    if (comment.status === 'approved' && verdict.status !== 'approved') {
+      const to = verdict.status;
       await this.deps.repos.comments.changeStatuses({
         siteId: site.id,
         ids: [id],
         action: 'edit',
-        decide: () => ({ to: 'pending' as CommentStatus }),
+        decide: () => ({ to }),
         actor: { type: 'system' },
-        reason: held.map((r) => r.reason.detail).join(' '),
+        reason: verdict.reasons.map((r) => r.detail).join(' '),
         clearReports: false,
         includeAuthorsPending: false,
         now,
       });
-      updated = { ...updated, status: 'pending' };
+      updated = { ...updated, status: to };
     }
     this.deps.onSiteChanged(site.id);
     return { comment: updated, site };
@@ -248,11 +261,9 @@ export class CommentService {
   }
 }
 
-/** Markdown that renders to nothing a reader could see (e.g. `[]()`) is not a comment. */
-function renderVisible(body: string): string {
-  const html = renderMarkdown(body);
-  if (isInvisible(toPlainText(html))) throw invalidField('body', 'must contain some visible text');
-  return html;
+/** The site's own limit, which may be lower than the API's. */
+function checkLength(field: 'name' | 'body', value: string, max: number): void {
+  if (charLength(value) > max) throw invalidField(field, 'too_long', `must be at most ${max} characters`, max);
 }
 
 function safeEqualHex(a: string, b: string): boolean {

@@ -1,8 +1,36 @@
 // Domain errors: a stable code, an HTTP status and a detail safe to show. What is only for logs stays in `cause`.
 
+/**
+ * Stable codes for what is wrong with a field, so a client can show its own words (in its own language);
+ * the message stays as the service's English fallback.
+ */
+export const fieldErrorCodes = [
+  'required',
+  'too_short',
+  'too_long',
+  'too_many',
+  'too_few',
+  'out_of_range',
+  'invalid_type',
+  'invalid_value',
+  'invalid_format',
+  'invalid_email',
+  'invalid_url',
+  'invalid_text',
+  'control_characters',
+  'direction_override',
+  'unknown_field',
+  'invalid_cursor',
+  'not_allowed',
+] as const;
+export type FieldErrorCode = (typeof fieldErrorCodes)[number];
+
 export interface FieldError {
   path: string;
+  code: FieldErrorCode;
   message: string;
+  /** The limit a too_long / too_short / too_many / too_few error refers to. */
+  limit?: number;
 }
 
 export class AppError extends Error {
@@ -22,8 +50,8 @@ export class AppError extends Error {
 export const badRequest = (detail: string, errors?: FieldError[]) =>
   new AppError('invalid_request', 400, 'Invalid request', detail, errors);
 
-export const invalidField = (path: string, message: string) =>
-  new AppError('invalid_request', 400, 'Invalid request', `${path}: ${message}`, [{ path, message }]);
+export const invalidField = (path: string, code: FieldErrorCode, message: string, limit?: number) =>
+  new AppError('invalid_request', 400, 'Invalid request', `${path}: ${message}`, [{ path, code, message, ...(limit === undefined ? {} : { limit }) }]);
 
 export const unauthorized = (detail = 'A valid token is required.') =>
   new AppError('unauthorized', 401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });

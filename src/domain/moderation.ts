@@ -44,7 +44,7 @@ export interface ModeratedComment extends Omit<QueueRow, 'emailEnc'> {
 const encode = (v: string) => Buffer.from(v).toString('base64url');
 const decode = (v: string, field: string, pattern: RegExp) => {
   const s = Buffer.from(v, 'base64url').toString();
-  if (!pattern.test(s)) throw invalidField(field, 'is not a cursor this API gave out');
+  if (!pattern.test(s)) throw invalidField(field, 'invalid_cursor', 'is not a cursor this API gave out');
   return s;
 };
 
@@ -87,7 +87,7 @@ export class ModerationService {
     input: { action: ModerationAction; ids: string[]; reason?: string; trustAuthor?: boolean },
     now: number,
   ): Promise<StatusChangeResult[]> {
-    if (input.trustAuthor && input.action !== 'approve') throw invalidField('trustAuthor', 'goes only with approve');
+    if (input.trustAuthor && input.action !== 'approve') throw invalidField('trustAuthor', 'not_allowed', 'goes only with approve');
     const results = await this.deps.repos.comments.changeStatuses({
       siteId: site.id,
       ids: input.ids,
@@ -130,8 +130,8 @@ export class ModerationService {
   ): Promise<(Ban & { value: string })[]> {
     const { privacy, repos } = this.deps;
     const given = [input.email, input.ipHash, input.commentId].filter((v) => v !== undefined).length;
-    if (given !== 1) throw badRequest('Give exactly one of email, ipHash or commentId.', [{ path: 'email', message: 'give exactly one of email, ipHash or commentId' }]);
-    if (input.expiresAt != null && input.expiresAt <= now) throw invalidField('expiresAt', 'must be in the future');
+    if (given !== 1) throw badRequest('Give exactly one of email, ipHash or commentId.', [{ path: 'email', code: 'required', message: 'give exactly one of email, ipHash or commentId' }]);
+    if (input.expiresAt != null && input.expiresAt <= now) throw invalidField('expiresAt', 'invalid_value', 'must be in the future');
     const base = {
       siteId: site.id,
       reason: input.reason ?? null,

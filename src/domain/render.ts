@@ -1,6 +1,7 @@
 // Markdown → safe HTML, once at write time. markdown-it with raw HTML off, then a strict sanitize-html allow-list.
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import { isInvisible } from './text';
 
 const md = new MarkdownIt('commonmark', { html: false, linkify: true, breaks: true });
 // A comment is prose: no headings, rules, tables or images (an image would be a request to a third party).
@@ -25,6 +26,23 @@ const SANITIZE: sanitizeHtml.IOptions = {
 
 export function renderMarkdown(source: string): string {
   return sanitizeHtml(md.render(source), SANITIZE).trim();
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The source as plain text: paragraphs at blank lines, line breaks kept, nothing read as Markdown. */
+export function renderLiteral(source: string): string {
+  const paragraphs = source.trim().split(/\n[ \t]*\n\s*/);
+  return sanitizeHtml(paragraphs.map((p) => `<p>${escapeHtml(p).replace(/[ \t]*\n/g, '<br />\n')}</p>`).join('\n'), SANITIZE);
+}
+
+/**
+ * A comment's HTML. Markdown that renders to nothing a reader could see (`-`, `*`, `1.`, `>`, `[]()`) is
+ * shown as the characters the reader typed instead: any non-blank body is a comment (SPEC §3).
+ */
+export function renderBody(source: string): string {
+  const html = renderMarkdown(source);
+  return isInvisible(toPlainText(html)) ? renderLiteral(source) : html;
 }
 
 /** Links a reader will see, counted on the rendered html so Markdown, autolinks and bare URLs all count. */

@@ -1,13 +1,23 @@
 // Text rules shared by every field a reader sends: NFC, no control characters but newline and tab.
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029]/u;
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/u;
+/** U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: text, not controls, but no renderer treats them alike. */
+const SEPARATORS = /[\u2028\u2029]/g;
 
 export function hasControlCharacters(s: string): boolean {
   return CONTROL.test(s);
 }
 
-/** NFC-normalises and turns CRLF into LF, as textareas differ in what they send. */
-export function normaliseText(s: string): string {
-  return s.replace(/\r\n/g, '\n').normalize('NFC');
+/**
+ * NFC-normalises and turns CRLF into LF, as textareas differ in what they send. The Unicode line and
+ * paragraph separators become a newline where the field has lines, else a space.
+ */
+export function normaliseText(s: string, multiline = false): string {
+  return s.replace(/\r\n/g, '\n').replace(SEPARATORS, multiline ? '\n' : ' ').normalize('NFC');
+}
+
+/** Line breaks of any kind, for fields such as URLs that must stay on one line. */
+export function hasLineBreaks(s: string): boolean {
+  return /[\n\t\u2028\u2029]/.test(s);
 }
 
 /** Case- and accent-insensitive form for matching words. */

@@ -26,6 +26,7 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
+  '.json': 'application/json; charset=utf-8',
 };
 
 interface Loaded {
@@ -72,6 +73,23 @@ export function assetRoutes(root = projectRoot): Router {
 
   router.get('/embed.js', (req, res) => {
     serve(res, req.get('if-none-match'), path.join(root, 'dist/embed/embed.js'), { 'Cache-Control': revalidate });
+  });
+
+  // The stylesheet for browsers without constructable stylesheets: its name carries its hash, so it never changes.
+  router.get('/embed/:file', (req, res) => {
+    const name = String(req.params.file);
+    if (!/^widget\.[0-9a-f]{16}\.css$/.test(name)) throw notFound('File');
+    serve(res, req.get('if-none-match'), path.join(root, 'dist/embed', name), { 'Cache-Control': 'public, max-age=31536000, immutable' });
+  });
+
+  // The widget's catalogues besides English, fetched from the publisher's page: public text, so any origin may read it.
+  router.get('/embed/i18n/:file', (req, res) => {
+    const name = String(req.params.file);
+    if (!/^[a-z]{2,3}\.json$/.test(name)) throw notFound('File');
+    serve(res, req.get('if-none-match'), path.join(root, 'embed/i18n', name), {
+      'Cache-Control': revalidate,
+      'Access-Control-Allow-Origin': '*',
+    });
   });
 
   router.get('/', (req, res) => {

@@ -1,7 +1,7 @@
 // HTTP: every error becomes RFC 9457 application/problem+json. Stacks and SQL stay in the log.
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { ZodError } from 'zod';
-import { AppError, type FieldError } from '../domain/errors';
+import { ZodError, type core } from 'zod';
+import { AppError, type FieldError, type FieldErrorCode } from '../domain/errors';
 
 export interface Problem {
   type: string;
@@ -18,13 +18,43 @@ export function sendProblem(res: Response, p: Problem, headers: Record<string, s
 // Problem types are URNs: stable identifiers, no page to fetch.
 const TYPE_BASE = 'urn:marginalia:problem:';
 
-export function fromZod(err: ZodError, where?: string): Problem {
-  const errors = err.issues.flatMap((i) => {
+/** The stable code of a zod issue: ours from a custom check's params, else from zod's own issue kind. */
+function fieldError(i: core.$ZodIssue, path: string, sent: unknown): FieldError {
+  const at = (code: FieldErrorCode, limit?: number): FieldError => ({ path, code, message: i.message, ...(limit === undefined ? {} : { limit }) });
+  switch (i.code) {
+    case 'custom': {
+      const p = (i.params ?? {}) as { code?: FieldErrorCode; limit?: number };
+      return at(p.code ?? 'invalid_value', p.limit);
+    }
+    case 'invalid_type':
+      return at(valueAt(sent, i.path) === undefined ? 'required' : 'invalid_type');
+    case 'too_big':
+      return at(i.origin === 'string' ? 'too_long' : i.origin === 'array' ? 'too_many' : 'out_of_range', Number(i.maximum));
+    case 'too_small':
+      if (i.origin === 'string') return Number(i.minimum) <= 1 ? at('required') : at('too_short', Number(i.minimum));
+      return i.origin === 'array' ? at('too_few', Number(i.minimum)) : at('out_of_range', Number(i.minimum));
+    case 'invalid_format':
+      return at(i.format === 'email' ? 'invalid_email' : 'invalid_format');
+    default:
+      return at('invalid_value');
+  }
+}
+
+/** What the client sent at `path` (zod's issues leave the input out). */
+function valueAt(sent: unknown, path: PropertyKey[]): unknown {
+  let v = sent;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
+
+/** A 400 problem naming every invalid field of `sent` (the request body, or the query for a GET). */
+export function fromZod(err: ZodError, sent?: unknown): Problem {
+  const errors = err.issues.flatMap((i): FieldError[] => {
     const at = i.path.map(String).join('.');
     // A field the API does not accept is named as the field itself.
     if (i.code === 'unrecognized_keys')
-      return i.keys.map((k) => ({ path: (at ? `${at}.${k}` : k).slice(0, 100), message: 'is not an accepted field' }));
-    return [{ path: at || (where ?? 'body'), message: i.message }];
+      return i.keys.map((k) => ({ path: (at ? `${at}.${k}` : k).slice(0, 100), code: 'unknown_field', message: 'is not an accepted field' }));
+    return [fieldError(i, at || 'body', sent)];
   });
   const fields = [...new Set(errors.map((e) => e.path))];
   return {
@@ -39,7 +69,7 @@ export function fromZod(err: ZodError, where?: string): Problem {
 /** Errors body-parser raises, by its `type`. */
 const PARSER_ERRORS: Record<string, Omit<Problem, 'type'> & { slug: string }> = {
   'entity.parse.failed': { slug: 'malformed-json', title: 'Malformed JSON', status: 400, detail: 'The request body is not valid JSON.' },
-  'entity.too.large': { slug: 'too-large', title: 'Payload Too Large', status: 413, detail: 'The request body is larger than 64 KiB.' },
+  'entity.too.large': { slug: 'too-large', title: 'Payload Too Large', status: 413, detail: 'The request body is larger than this route accepts.' },
   'charset.unsupported': { slug: 'unsupported-charset', title: 'Unsupported Media Type', status: 415, detail: 'Send the body as UTF-8 JSON.' },
   'encoding.unsupported': { slug: 'unsupported-encoding', title: 'Unsupported Media Type', status: 415, detail: 'This content encoding is not accepted.' },
 };
@@ -54,7 +84,7 @@ export function errorHandler(log: (err: unknown, req: Parameters<ErrorRequestHan
       log(err, req);
       return;
     }
-    if (err instanceof ZodError) return sendProblem(res, fromZod(err));
+    if (err instanceof ZodError) return sendProblem(res, fromZod(err, req.body !== undefined ? req.body : req.query));
     if (err instanceof AppError)
       return sendProblem(
         res,
@@ -70,7 +100,8 @@ export function errorHandler(log: (err: unknown, req: Parameters<ErrorRequestHan
     const parser = typeof err?.type === 'string' ? PARSER_ERRORS[err.type] : undefined;
     if (parser) {
       const { slug, ...p } = parser;
-      return sendProblem(res, { type: TYPE_BASE + slug, ...p });
+      const detail = slug === 'too-large' && typeof err.limit === 'number' ? `The request body is larger than ${err.limit} bytes.` : p.detail;
+      return sendProblem(res, { type: TYPE_BASE + slug, ...p, detail });
     }
     if (typeof err?.code === 'string' && err.code.startsWith('SQLITE_CONSTRAINT')) {
       log(err, req);

@@ -1,27 +1,33 @@
 // HTTP: the zod schemas that validate requests, type responses and generate the OpenAPI document.
 import { z } from 'zod';
-import { charLength, hasBidiControls, hasControlCharacters, hasLoneSurrogate, isInvisible, normaliseText } from '../domain/text';
+import { charLength, hasBidiControls, hasControlCharacters, hasLineBreaks, hasLoneSurrogate, isInvisible, normaliseText } from '../domain/text';
+import { fieldErrorCodes, type FieldErrorCode } from '../domain/errors';
 import { commentStatuses } from '../domain/types';
 import { moderationActions } from '../domain/moderation';
 import { moderationPolicies, siteSettingsPatchSchema, siteSettingsSchema } from '../domain/settings';
 import { newSiteSchema } from '../domain/sites';
 
+/** A custom zod issue carrying its field-error code (src/http/problem.ts reads it back). */
+const issue = (code: FieldErrorCode, message: string, limit?: number) =>
+  ({ code: 'custom', message, params: { code, ...(limit === undefined ? {} : { limit }) } }) as const;
+
 /** NFC, trimmed, no control characters (newline and tab only where the field is multi-line), length in characters. */
 export function textField(min: number, max: number, multiline = false) {
   return z
     .string({ error: 'must be a string' })
-    .transform((s) => normaliseText(s))
+    .transform((s) => normaliseText(s, multiline))
     .superRefine((untrimmed, ctx) => {
       const s = untrimmed.trim();
-      // Controls are checked before trimming: trim() would silently drop a leading or trailing VT, FF, CR or U+2028.
+      // Controls are checked before trimming: trim() would silently drop a leading or trailing VT, FF or CR.
       if (hasControlCharacters(untrimmed) || (!multiline && /[\n\t]/.test(s)))
-        ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
-      else if (hasLoneSurrogate(s)) ctx.addIssue({ code: 'custom', message: 'must be valid Unicode text' });
+        ctx.addIssue(issue('control_characters', 'must not contain control characters'));
+      else if (hasLoneSurrogate(s)) ctx.addIssue(issue('invalid_text', 'must be valid Unicode text'));
       else if (!multiline && hasBidiControls(s))
-        ctx.addIssue({ code: 'custom', message: 'must not contain direction-override characters' });
-      else if (min >= 1 && isInvisible(s)) ctx.addIssue({ code: 'custom', message: 'is required' });
-      else if (charLength(s) < min) ctx.addIssue({ code: 'custom', message: min === 1 ? 'is required' : `must be at least ${min} characters` });
-      else if (charLength(s) > max) ctx.addIssue({ code: 'custom', message: `must be at most ${max} characters` });
+        ctx.addIssue(issue('direction_override', 'must not contain direction-override characters'));
+      else if (min >= 1 && isInvisible(s)) ctx.addIssue(issue('required', 'is required'));
+      else if (charLength(s) < min)
+        ctx.addIssue(min === 1 ? issue('required', 'is required') : issue('too_short', `must be at least ${min} characters`, min));
+      else if (charLength(s) > max) ctx.addIssue(issue('too_long', `must be at most ${max} characters`, max));
     })
     .transform((s) => s.trim())
     .meta({ minLength: min, maxLength: max });
@@ -31,17 +37,25 @@ const httpUrl = (max: number) =>
   z
     .string({ error: 'must be a string' })
     // The URL parser strips tabs, newlines and edge controls, so check first: the raw string is what gets stored.
-    .refine((v) => !hasControlCharacters(v) && !/[\n\t]/.test(v.trim()), { message: 'must not contain control characters', abort: true })
+    // A URL has no lines: a line or paragraph separator inside one is refused like a newline (at the ends, trimmed).
+    .refine((v) => !hasControlCharacters(v) && !hasLineBreaks(v.trim()), {
+      message: 'must not contain control characters',
+      params: { code: 'control_characters' },
+      abort: true,
+    })
     .trim()
     .max(max, `must be at most ${max} characters`)
-    .refine((v) => {
-      try {
-        const u = new URL(v);
-        return u.protocol === 'http:' || u.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    }, 'must be an http(s) URL');
+    .refine(
+      (v) => {
+        try {
+          const u = new URL(v);
+          return u.protocol === 'http:' || u.protocol === 'https:';
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an http(s) URL', params: { code: 'invalid_url' } },
+    );
 
 const optionalUrl = (max: number) =>
   z.preprocess((v) => (v === '' ? null : v), httpUrl(max).nullable().optional());
@@ -140,7 +154,16 @@ export const problemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string(),
+          code: z.enum(fieldErrorCodes).meta({ description: 'Stable: a client may show its own words for it.' }),
+          message: z.string().meta({ description: "The service's wording, in English: the fallback for a code a client does not know." }),
+          limit: z.number().int().optional().meta({ description: 'The limit a too_long, too_short, too_many or too_few error refers to.' }),
+        }),
+      )
+      .optional(),
   })
   .meta({ id: 'Problem' });
 

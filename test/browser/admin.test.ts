@@ -1,8 +1,6 @@
 // The moderation console in real Chromium against the real server: sign-in, keyboard triage, bulk, bans, settings, XSS.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openPage, foreignRequests, watchCsp, cspViolations, type PageRecord } from '../helpers/browser';
+import { buildAdmin, launchBrowser, openPage, foreignRequests, watchCsp, cspViolations, type PageRecord } from '../helpers/browser';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, configure, fastPosting } from '../helpers/api';
 
@@ -13,12 +11,6 @@ let server: TestServer;
 let page: Page;
 let rec: PageRecord;
 let closePage: () => Promise<void>;
-
-/** Rebuilds dist/admin from the current sources (the server serves that directory at /admin). */
-function buildAdmin(): void {
-  const root = path.join(__dirname, '../..');
-  execFileSync(process.execPath, [path.join(root, 'scripts/build-admin.js')], { cwd: root, stdio: 'inherit' });
-}
 
 beforeAll(async () => {
   buildAdmin();
@@ -644,5 +636,47 @@ test('approve & trust (A) takes the author\'s other pending comments out of the 
   expect(await active()).toEqual({ index: 0, id: ada2 });
   await page.keyboard.press('Shift+A');
   await eventually(statuses, { [ada1]: 'approved', [ada2]: 'approved', [bob]: 'pending' });
+  await expectCleanPage();
+});
+
+test('Escape in the search box returns focus to the comment it came from, and the keys work there again', async () => {
+  for (let i = 0; i < 4; i++) await post();
+  const ids = await signInToQueue(4);
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  expect(await active()).toEqual({ index: 2, id: ids[2] });
+  await page.keyboard.press('/');
+  expect(await active()).toEqual({ tag: 'input', id: 'search' });
+  await page.keyboard.type('jjj'); // typed into the box, not moving the focus
+  await page.keyboard.press('Escape');
+  expect(await active()).toEqual({ index: 2, id: ids[2] });
+  await page.keyboard.press('j');
+  expect(await active()).toEqual({ index: 3, id: ids[3] });
+  // From the other filter boxes too.
+  await page.focus('#filter-email');
+  await page.keyboard.press('Escape');
+  expect(await active()).toEqual({ index: 3, id: ids[3] });
+  await expectCleanPage();
+});
+
+test('a moderator who opens an owner-only view by its address sees a plain "owners only" page', async () => {
+  const created = await call(server, 'POST', '/api/v1/tokens', { token: server.ownerToken, body: { role: 'moderator', site: 'demo', label: 'Night shift' } });
+  const id = await post();
+  await signIn(created.body.token);
+  await page.waitForSelector(`.item[data-id="${id}"]`);
+  // Typed into the address bar while signed in.
+  await page.evaluate(() => ((globalThis as any).location.hash = '#/settings'));
+  await page.locator('.owners-only', { hasText: 'Owners only' }).waitFor();
+  expect(await page.textContent('main h2')).toBe('Settings');
+  expect(await page.locator('main [role=alert], main .error, form.settings').count()).toBe(0);
+  // Opened directly (a bookmark or a shared link), after a reload.
+  await page.goto(server.baseUrl + '/admin#/tokens');
+  await page.locator('.owners-only', { hasText: 'Owners only' }).waitFor();
+  expect(await page.textContent('main h2')).toBe('Tokens');
+  expect(await page.locator('main [role=alert], main .error').count()).toBe(0);
+  // Neither view asked the API for what the token may not see.
+  expect(rec.requests.filter((u) => /\/api\/v1\/(sites\/demo\/settings|tokens)/.test(u))).toEqual([]);
+  await page.click('.owners-only a');
+  await page.waitForSelector(`.item[data-id="${id}"]`);
   await expectCleanPage();
 });

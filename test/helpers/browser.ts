@@ -12,6 +12,12 @@ export function buildEmbed(): void {
   execFileSync(process.execPath, [path.join(root, 'scripts/build-embed.js')], { cwd: root, stdio: 'inherit' });
 }
 
+/** Rebuilds dist/admin from the current sources (the server serves that directory at /admin). */
+export function buildAdmin(): void {
+  const root = path.join(__dirname, '../..');
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-admin.js')], { cwd: root, stdio: 'inherit' });
+}
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,

@@ -19,4 +19,37 @@ describe('POST /sites/:site/comments', () => {
     expect(list.body.comments.map((c: any) => c.id)).toEqual([r.body.comment.id]);
     expect(list.body.page.commentCount).toBe(1);
   });
+
+  it.each([
+    ['-', '<p>-</p>'],
+    ['*', '<p>*</p>'],
+    ['+', '<p>+</p>'],
+    ['1.', '<p>1.</p>'],
+    ['>', '<p>&gt;</p>'],
+    ['[]()', '<p>[]()</p>'],
+    ['- \n-', '<p>-<br />\n-</p>'],
+    ['```\n```', '<p>```<br />\n```</p>'],
+    ['&nbsp;', '<p>&amp;nbsp;</p>'],
+    ['>\n\n-', '<p>&gt;</p>\n<p>-</p>'],
+  ])('accepts %j, Markdown that renders to nothing visible, and shows it as the literal text', async (body, html) => {
+    const r = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput({ body }) });
+    expect(r.status).toBe(201);
+    expect(r.body.comment.html).toBe(html);
+    const list = await call(server, 'GET', '/api/v1/sites/demo/comments?page=/post');
+    expect(list.body.comments.map((c: { html: string }) => c.html)).toEqual([html]);
+  });
+
+  it('shows an edit to such a body as its literal text too', async () => {
+    const r = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput({ body: 'First words' }) });
+    const edit = await call(server, 'PATCH', `/api/v1/comments/${r.body.comment.id}`, { token: r.body.editToken, body: { body: '>' } });
+    expect(edit.status).toBe(200);
+    expect(edit.body.comment.html).toBe('<p>&gt;</p>');
+  });
+
+  it('still refuses a body that is blank after trimming, with 400 naming body', async () => {
+    for (const body of ['', '   ', '\n\t\n', '\u200b\u00a0']) {
+      const r = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput({ body }) });
+      expect({ body, status: r.status, errors: r.body.errors }).toEqual({ body, status: 400, errors: [{ path: 'body', code: 'required', message: 'is required' }] });
+    }
+  });
 });

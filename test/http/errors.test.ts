@@ -1,5 +1,6 @@
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput } from '../helpers/api';
+import { REQUEST_BODY_LIMIT } from '../../src/http/body-limits';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -31,8 +32,8 @@ describe('problem+json errors', () => {
     expectProblem(text, 415);
   });
 
-  it('answers a body over 64 KiB with 413', async () => {
-    const r = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput({ body: 'x'.repeat(70 * 1024) }) });
+  it('answers a body over the transport limit with 413', async () => {
+    const r = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput({ body: 'x'.repeat(REQUEST_BODY_LIMIT) }) });
     expectProblem(r, 413);
   });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, configure, fastPosting, type ApiResponse } from '../helpers/api';
+import { REQUEST_BODY_LIMIT } from '../../src/http/body-limits';
 
 const ORIGIN = 'https://blog.example';
 const OTHER_ORIGIN = 'https://other.example';
@@ -113,7 +114,7 @@ async function exerciseEveryPublicEndpoint(e: ReturnType<typeof uniqueEmail>) {
   see('unknown site', await call(server, 'POST', '/api/v1/sites/nope/comments', { origin: ORIGIN, body: input }), 404);
   see('malformed JSON', await rawPost(`${api}/comments`, `{"email": "${e.email}", `, 'application/json'), 400);
   see('wrong content type', await rawPost(`${api}/comments`, `email=${e.email}`, 'text/plain'), 415);
-  see('too large', await rawPost(`${api}/comments`, JSON.stringify({ ...input, body: 'x'.repeat(70_000) }), 'application/json'), 413);
+  see('too large', await rawPost(`${api}/comments`, JSON.stringify({ ...input, body: 'x'.repeat(REQUEST_BODY_LIMIT) }), 'application/json'), 413);
 
   const ban = await call(server, 'POST', `${api}/moderation/bans`, { token: server.ownerToken, body: { email: e.email } });
   expect(ban.status).toBe(201);

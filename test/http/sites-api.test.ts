@@ -2,6 +2,7 @@
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, fastPosting } from '../helpers/api';
 import { createToken, expectProblem, openDb } from '../helpers/moderation';
+import { REQUEST_BODY_LIMIT } from '../../src/http/body-limits';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -87,7 +88,7 @@ describe('creating a site', () => {
     expectProblem(await create([{ id: nextId() }]), 400);
     expectProblem(await call(server, 'POST', '/api/v1/sites', { token: server.ownerToken, body: '{"id":', headers: { 'content-type': 'application/json' } }), 400);
     expectProblem(await call(server, 'POST', '/api/v1/sites', { token: server.ownerToken, body: 'id=x', headers: { 'content-type': 'text/plain' } }), 415);
-    expectProblem(await create({ id: nextId(), name: 'x'.repeat(70_000) }), 413);
+    expectProblem(await create({ id: nextId(), name: 'x'.repeat(REQUEST_BODY_LIMIT) }), 413);
   });
 
   it('refuses a duplicate id with 409 and leaves the first site as it was', async () => {

@@ -67,7 +67,7 @@ describe('length limits count characters', () => {
   it('refuses a 10,001-character body with 400 naming body', async () => {
     const r = await post({ body: 'a'.repeat(10_001) });
     expect(r.status).toBe(400);
-    expect(r.body.errors).toEqual([{ path: 'body', message: 'must be at most 10000 characters' }]);
+    expect(r.body.errors).toEqual([{ path: 'body', code: 'too_long', message: 'must be at most 10000 characters', limit: 10_000 }]);
     expect((await list()).body.comments).toHaveLength(0);
   });
 
@@ -122,14 +122,13 @@ describe('control characters', () => {
     ['DEL', '\u007f'],
     ['NEL (C1)', '\u0085'],
     ['CSI (C1)', '\u009b'],
-    ['line separator', '\u2028'],
   ];
 
   it.each(controls)('refuses %s in the body with 400 naming body', async (_name, ch) => {
     const r = await post({ body: `before${ch}after` });
     expect(r.status).toBe(400);
     expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(r.body.errors).toEqual([{ path: 'body', message: 'must not contain control characters' }]);
+    expect(r.body.errors).toEqual([{ path: 'body', code: 'control_characters', message: 'must not contain control characters' }]);
   });
 
   it.each(['name', 'page', 'pageTitle'])('refuses control characters in %s with 400 naming it', async (field) => {
@@ -157,9 +156,9 @@ describe('control characters', () => {
   });
 
   it.each(['website', 'pageUrl'])('refuses control characters, newlines and tabs inside %s with 400 naming it', async (field) => {
-    for (const ch of [...controls.map(([, c]) => c), '\n', '\t']) {
-      // Surrounding newlines and tabs are trimmed as whitespace, as in every single-line field; other controls never are.
-      const edge = ch === '\n' || ch === '\t' ? [] : [`${ch}https://example.com/`, `https://example.com/${ch}`];
+    for (const ch of [...controls.map(([, c]) => c), '\n', '\t', '\u2028', '\u2029']) {
+      // Surrounding line breaks and tabs are trimmed as whitespace, as in every single-line field; other controls never are.
+      const edge = /[\n\t\u2028\u2029]/.test(ch) ? [] : [`${ch}https://example.com/`, `https://example.com/${ch}`];
       for (const url of [`https://example.com/a${ch}b`, `https://exa${ch}mple.com/`, ...edge]) {
         const r = await post({ [field]: url });
         expect({ url, status: r.status, fields: fieldsOf(r) }).toEqual({ url, status: 400, fields: [field] });
@@ -181,5 +180,36 @@ describe('control characters', () => {
 
   it('refuses newlines and tabs in the name', async () => {
     for (const name of ['Ada\nLovelace', 'Ada\tLovelace']) expect(fieldsOf(await post({ name }))).toEqual(['name']);
+  });
+});
+
+describe('line and paragraph separators (U+2028, U+2029)', () => {
+  it('reads them as a newline in the body, posted and edited', async () => {
+    const r = await post({ body: '\u2029test\u2029' });
+    expect(r.status).toBe(201);
+    expect(r.body.comment.html).toBe('<p>test</p>');
+    const two = await post({ body: 'one\u2028two\u2029\u2029three' });
+    expect(two.status).toBe(201);
+    expect(two.body.comment.html).toBe('<p>one<br />\ntwo</p>\n<p>three</p>');
+    const edit = await call(server, 'PATCH', `/api/v1/comments/${two.body.comment.id}`, { token: two.body.editToken, body: { body: 'a\u2028b' } });
+    expect(edit.status).toBe(200);
+    expect(edit.body.comment.html).toBe('<p>a<br />\nb</p>');
+    const moderated = await call(server, 'GET', '/api/v1/sites/demo/moderation/comments?status=all', { token: server.ownerToken });
+    expect(moderated.body.items.map((c: { body: string }) => c.body).sort()).toEqual(['a\nb', 'test']);
+  });
+
+  it('reads them as a space in single-line fields: the name, the page key and the title', async () => {
+    const r = await post({ name: '\u2029Ada\u2028Lovelace\u2029', page: '/a\u2029b', pageTitle: 'A\u2028title' });
+    expect(r.status).toBe(201);
+    expect(r.body.comment.author.name).toBe('Ada Lovelace');
+    const listed = await list('/a b');
+    expect(listed.body.page).toMatchObject({ key: '/a b', title: 'A title' });
+    expect(listed.body.comments.map((c: { author: { name: string } }) => c.author.name)).toEqual(['Ada Lovelace']);
+  });
+
+  it('refuses a name that is nothing but separators as blank, with 400 naming name', async () => {
+    const r = await post({ name: '\u2028\u2029' });
+    expect(r.status).toBe(400);
+    expect(r.body.errors).toEqual([{ path: 'name', code: 'required', message: 'is required' }]);
   });
 });

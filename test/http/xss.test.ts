@@ -167,7 +167,7 @@ describe('stored comment html stays inert whatever the body', () => {
     const { post, list } = await postAndList(body);
     expect(post.status).toBe(400);
     expect(post.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(post.body.errors).toEqual([{ path: 'body', message: 'must not contain control characters' }]);
+    expect(post.body.errors).toEqual([{ path: 'body', code: 'control_characters', message: 'must not contain control characters' }]);
     expect(list.body.comments).toHaveLength(0);
   });
 

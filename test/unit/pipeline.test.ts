@@ -6,6 +6,7 @@ import type { Page } from '../../src/domain/types';
 import { AppError } from '../../src/domain/errors';
 import { renderMarkdown } from '../../src/domain/render';
 import { checks, moderate, type CheckContext } from '../../src/domain/pipeline';
+import type { CheckResult } from '../../src/domain/pipeline/context';
 import { refuseClosedPage } from '../../src/domain/pipeline/page-open';
 import { checkFormTiming } from '../../src/domain/pipeline/form-timing';
 import { refuseFlood } from '../../src/domain/pipeline/flood';
@@ -37,6 +38,7 @@ function ctx(over: Partial<Omit<CheckContext, 'settings'>> & { settings?: SiteSe
     page: null,
     pageKey: '/post',
     name: 'Ada',
+    website: null,
     emailHmac: 'e'.repeat(64),
     ipHmac: 'i'.repeat(64),
     hp: undefined,
@@ -244,6 +246,14 @@ describe('content checks', () => {
     expect(holdBlockedWords(ctx({ settings, bodyHtml: renderMarkdown('[nice](https://www.casino.example/?a=1&b=2)') }))).not.toBeNull();
     expect(holdBlockedWords(ctx({ settings, bodyHtml: renderMarkdown('[nice](https://casinos.example)') }))).toBeNull();
     expect(holdBlockedWords(ctx({ settings: { blockedWords: [] }, name: 'Casino Bob' }))).toBeNull();
+  });
+
+  it("checks the author's website: a blocked word in the host or the path holds the comment", () => {
+    const settings = { blockedWords: ['casino'] };
+    expect((holdBlockedWords(ctx({ settings, website: 'https://best-casino.example/' })) as CheckResult | null)?.reason.detail).toBe('Contains the blocked word "casino".');
+    expect(holdBlockedWords(ctx({ settings, website: 'https://ada.example/casino/offers' }))).not.toBeNull();
+    expect(holdBlockedWords(ctx({ settings, website: 'https://casinos.example/' }))).toBeNull();
+    expect(holdBlockedWords(ctx({ settings, website: null }))).toBeNull();
   });
 });
 

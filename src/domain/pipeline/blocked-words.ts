@@ -23,10 +23,11 @@ function matcher(words: string[]): RegExp | null {
 /** Link targets of the rendered body: where a reader is sent counts as much as what they read. */
 const linkTargets = (html: string) => [...html.matchAll(/<a\s[^>]*href="([^"]*)"/g)].map((m) => toPlain(m[1])).join('\n');
 
-export const holdBlockedWords: Check = ({ settings, name, bodyHtml }) => {
+/** Everything of the comment a reader sees or is sent to: the name, the website, the text and its links. */
+export const holdBlockedWords: Check = ({ settings, name, website, bodyHtml }) => {
   const re = matcher(settings.blockedWords);
   if (!re) return null;
   // Hrefs too: otherwise "[nice post](https://casino.example)" hides a blocked word behind harmless link text.
-  const found = foldForMatching(`${name}\n${toPlain(bodyHtml)}\n${linkTargets(bodyHtml)}`).match(re);
+  const found = foldForMatching(`${name}\n${website ?? ''}\n${toPlain(bodyHtml)}\n${linkTargets(bodyHtml)}`).match(re);
   return found ? { status: 'pending', reason: { code: 'blocked_word', detail: `Contains the blocked word "${found[0]}".` } } : null;
 };

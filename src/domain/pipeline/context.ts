@@ -9,6 +9,7 @@ export interface CheckContext {
   page: Page | null;
   pageKey: string;
   name: string;
+  website: string | null;
   emailHmac: string;
   ipHmac: string | null;
   hp: string | undefined;
