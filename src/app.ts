@@ -85,16 +85,17 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services 
   const api = express.Router();
   api.use(requireJsonBody);
   api.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
+  const origins = { publicOrigin: new URL(config.publicUrl).origin };
   api.use(
     publicRoutes({
       comments: services.comments,
       cache,
-      origins: { publicOrigin: new URL(config.publicUrl).origin },
+      origins,
       rateLimitStores: stores,
       publicUrl: config.publicUrl,
     }),
   );
-  api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores }));
+  api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));
   app.use('/api/v1', api);
   app.use(assetRoutes());
 
