@@ -34,12 +34,16 @@ function currentDocument() {
     write: false,
     logLevel: 'warning',
   });
-  // Written under node_modules so that its require('zod') resolves as the sources' would.
-  const file = path.join(root, 'node_modules/.cache/marginalia/openapi.cjs');
+  // Written under node_modules so that its require('zod') resolves as the sources' would; one file per process,
+  // as tests may run this script twice at once.
+  const file = path.join(root, `node_modules/.cache/marginalia/openapi.${process.pid}.cjs`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, bundle.outputFiles[0].contents);
-  delete require.cache[file];
-  return require(file).buildOpenApi('http://localhost:3000');
+  try {
+    return require(file).buildOpenApi('http://localhost:3000');
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 module.exports = { generate, currentDocument, target };
@@ -50,7 +54,11 @@ if (require.main === module) {
       if (process.argv.includes('--print')) return void process.stdout.write(source);
       // Unchanged types leave the file alone, so watchers and tsc's incremental state see no change.
       const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : null;
-      if (current !== source) fs.writeFileSync(target, source);
+      if (current === source) return;
+      // Renamed into place, so a typecheck running meanwhile never reads half a file.
+      const tmp = `${target}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, source);
+      fs.renameSync(tmp, target);
     })
     .catch((err) => {
       process.stderr.write(`api-types: ${err instanceof Error ? err.message : String(err)}\n`);
