@@ -540,7 +540,7 @@ test("fixes a page's title and URL from the pages view: an off-site URL is refus
   const row = page.locator('tr', { hasText: '/greenway' });
   await row.getByRole('button', { name: 'Edit title and URL of Typed by a stranger' }).click();
   const title = row.getByLabel('Title', { exact: true });
-  expect(await title.evaluate((el) => el === document.activeElement)).toBe(true);
+  expect(await title.evaluate((el) => el === (globalThis as any).document.activeElement)).toBe(true);
   await title.fill('The Greenway Opens');
   await row.getByLabel('URL', { exact: true }).fill('https://elsewhere.example/greenway');
   await row.getByRole('button', { name: 'Save' }).click();

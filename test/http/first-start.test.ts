@@ -25,8 +25,8 @@ interface Run {
  */
 async function run(tty: boolean): Promise<Run> {
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', TRUST_PROXY: 'true' };
-  delete env.PUBLIC_URL;
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', TRUST_PROXY: 'true' };
+  delete env.PUBLIC_URL; // the banner shows the default address
   // `exec` makes the server the direct child of `script`, so it can be stopped by its own pid below.
   const child: ChildProcess = tty
     ? spawn('script', ['-qefc', `exec '${process.execPath}' '${main}'`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
