@@ -57,14 +57,19 @@ export async function renderPages(app: App, query = ''): Promise<void> {
       },
     }, `${p.pendingCount} pending`);
     const cell = h('td', {});
+    const editButton = h('button', { type: 'button', class: 'link', 'aria-label': `Edit title and URL of ${p.title ?? p.key}` }, 'Edit title and URL');
     const show = () =>
       clear(
         cell,
         p.url && /^https?:/i.test(p.url) ? h('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer' }, p.title ?? p.key) : p.title ?? p.key,
         h('div', {}, h('code', {}, p.key), p.metadataLocked ? h('span', { class: 'muted', title: "Readers' posts no longer change the title and URL" }, ' · set by a moderator') : null),
-        h('button', { type: 'button', class: 'link', 'aria-label': `Edit title and URL of ${p.title ?? p.key}`, onclick: edit }, 'Edit title and URL'),
+        editButton,
       );
-    const edit = () => clear(cell, h('code', {}, p.key), pageForm(app, p, show, () => void renderPages(app, query)));
+    const cancel = () => {
+      show();
+      editButton.focus();
+    };
+    editButton.addEventListener('click', () => clear(cell, h('code', {}, p.key), pageForm(app, p, cancel, () => void renderPages(app, query))));
     show();
     return h(
       'tr',
