@@ -108,7 +108,7 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services 
       publicUrl: config.publicUrl,
     }),
   );
-  api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores }));
+  api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));
   api.use(siteRoutes({ access: services.access, sites: services.sites }));
   app.use('/api/v1', api);
   app.use(assetRoutes());

@@ -1,11 +1,11 @@
 // Entry point: config → secret → database (migrated) → first-start setup → HTTP server; graceful shutdown on signals.
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError } from './config';
-import { createLogger } from './log';
+import { createLogger, terminalDestination } from './log';
 import { openStore, MigrationError } from './store';
 import { deriveKeys, Privacy } from './domain/privacy';
 import { buildApp } from './app';
-import { bootstrap, loadOrCreateSecretKey } from './bootstrap';
+import { announceFirstStart, bootstrap, loadOrCreateSecretKey } from './bootstrap';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -20,7 +20,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  // A person at a terminal reads lines; everything else (pipes, files, containers) gets JSON lines.
+  const logger = createLogger(config.logLevel, process.stdout.isTTY ? terminalDestination() : undefined);
   let repos;
   try {
     repos = openStore(config.databasePath);
@@ -33,10 +34,11 @@ async function main(): Promise<void> {
   }
   const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config, logger)));
   const app = buildApp({ config, logger, repos, privacy });
-  await bootstrap(config, app.services, logger);
+  const firstStart = await bootstrap(config, app.services);
 
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info({ url: config.publicUrl, port: config.port }, 'Marginalia is listening');
+    if (firstStart) announceFirstStart(firstStart, config.publicUrl, process.stdout, logger);
   });
 
   let stopping = false;

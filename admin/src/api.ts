@@ -1,15 +1,16 @@
 // The moderation API client: bearer token from sessionStorage, problem+json errors as ApiError.
+// Request and answer shapes are the server's own, from the OpenAPI document (type-only: nothing reaches the bundle).
+import type { components } from '../../src/http/openapi-types';
+
+/** The document's shared schemas by name: `Schemas['Queue']` is what the queue answers. */
+export type Schemas = components['schemas'];
 
 const KEY = 'marginalia.token';
 /** Dispatched on window when a request made with the stored token answers 401. */
 export const UNAUTHORIZED = 'marginalia:unauthorized';
 
-export interface Problem {
-  status: number;
-  title: string;
-  detail: string;
-  errors?: { path: string; message: string }[];
-}
+/** A problem+json answer; `status` 0 is a network failure. */
+export type Problem = Pick<Schemas['Problem'], 'status' | 'title' | 'detail' | 'errors'>;
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {
@@ -26,7 +27,8 @@ export const token = {
   clear: () => sessionStorage.removeItem(KEY),
 };
 
-export async function api<T = any>(method: string, path: string, body?: unknown, secret = token.get()): Promise<T> {
+/** Calls the API; `T` is the success answer's schema (`api<Schemas['Pages']>(…)`), and errors throw an ApiError. */
+export async function api<T = unknown>(method: string, path: string, body?: unknown, secret = token.get()): Promise<T> {
   let res: Response;
   try {
     res = await fetch('/api/v1' + path, {
@@ -43,7 +45,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
-  let data: any = null;
+  let data: T | Partial<Schemas['Problem']> | null = null;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
@@ -52,11 +54,12 @@ export async function api<T = any>(method: string, path: string, body?: unknown,
   if (!res.ok) {
     // The session's own token stopped working (revoked while the console was open): the app signs out.
     if (res.status === 401 && secret && secret === token.get()) window.dispatchEvent(new Event(UNAUTHORIZED));
+    const problem = (data ?? {}) as Partial<Schemas['Problem']>;
     throw new ApiError({
       status: res.status,
-      title: data?.title ?? res.statusText,
-      detail: data?.detail ?? `The server answered ${res.status}.`,
-      errors: data?.errors,
+      title: problem.title ?? res.statusText,
+      detail: problem.detail ?? `The server answered ${res.status}.`,
+      errors: problem.errors,
     });
   }
   return data as T;

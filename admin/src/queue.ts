@@ -1,5 +1,5 @@
 // The queue: tabs by status, search, one list a moderator clears from the keyboard, actions with a short undo.
-import { api, ApiError, qs, token, UNAUTHORIZED } from './api';
+import { api, ApiError, qs, token, UNAUTHORIZED, type Schemas } from './api';
 import { clear, commentHtml, h, timeAgo } from './dom';
 import type { Action, App, PendingAction, QueueItem } from './types';
 
@@ -28,7 +28,7 @@ async function load(app: App, more = false): Promise<void> {
   const key = filterKey(app);
   const focusedId = q.items[q.focus]?.id;
   try {
-    const r = await api<{ items: QueueItem[]; nextCursor: string | null; counts: Record<string, number> }>(
+    const r = await api<Schemas['Queue']>(
       'GET',
       `/sites/${app.site}/moderation/comments${qs({ status: q.status, q: q.q, email: q.email, page: q.page, cursor: more ? q.cursor : undefined, limit: 50 })}`,
     );
@@ -53,7 +53,7 @@ async function load(app: App, more = false): Promise<void> {
 
 async function refreshCounts(app: App): Promise<void> {
   try {
-    const r = await api<{ counts: Record<string, number> }>('GET', `/sites/${app.site}/moderation/comments${qs({ status: app.queue.status, limit: 1 })}`);
+    const r = await api<Schemas['Queue']>('GET', `/sites/${app.site}/moderation/comments${qs({ status: app.queue.status, limit: 1 })}`);
     app.queue.counts = r.counts;
     drawTabs(app);
   } catch {
@@ -102,7 +102,7 @@ export function commit(app: App, onLeave = false): void {
   if (!p) return;
   clearTimeout(p.timer);
   q.pending = null;
-  const body = JSON.stringify({ action: p.action, ids: p.ids, ...(p.trustAuthor ? { trustAuthor: true } : {}) });
+  const body = JSON.stringify({ action: p.action, ids: p.ids, ...(p.trustAuthor ? { trustAuthor: true } : {}) } satisfies Schemas['ModerationAction']);
   const request = fetch(`/api/v1/sites/${encodeURIComponent(p.site)}/moderation/actions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token.get()}`, 'content-type': 'application/json' },
@@ -112,11 +112,11 @@ export function commit(app: App, onLeave = false): void {
   if (onLeave) return;
   request
     .then(async (res) => {
-      const data = await res.json().catch(() => null);
+      const data: (Schemas['ModerationResults'] & Partial<Schemas['Problem']>) | null = await res.json().catch(() => null);
       if (res.status === 401 && token.get()) window.dispatchEvent(new Event(UNAUTHORIZED));
       if (!res.ok) throw new ApiError({ status: res.status, title: data?.title ?? 'Error', detail: data?.detail ?? `The server answered ${res.status}.` });
-      const failed = (data.results as { id: string; ok: boolean; error?: { detail: string } }[]).filter((r) => !r.ok);
-      if (failed.length) app.toast(`${failed.length} of ${p.ids.length} could not be changed: ${failed[0].error?.detail ?? 'unknown error'}`, { error: true });
+      const failed = (data?.results ?? []).flatMap((r) => (r.ok ? [] : [r]));
+      if (failed.length) app.toast(`${failed.length} of ${p.ids.length} could not be changed: ${failed[0].error.detail}`, { error: true });
       if (token.get()) void refreshCounts(app); // not after sign-out: that would only be a 401
     })
     .catch((err: unknown) => {
@@ -196,7 +196,7 @@ function banForm(app: App, items: QueueItem[], holder: HTMLElement): void {
     const done: QueueItem[] = [];
     try {
       for (const item of byAuthor) {
-        await api('POST', `/sites/${app.site}/moderation/bans`, { commentId: item.id, ...body });
+        await api('POST', `/sites/${app.site}/moderation/bans`, { commentId: item.id, ...body } satisfies Schemas['NewBan']);
         done.push(item);
       }
       if (holder.classList.contains('bulk')) {

@@ -1,9 +1,7 @@
 // Types the console's modules share; a module of its own so that no two modules import each other.
+import type { Schemas } from './api';
 
-export interface Me {
-  token: { id: string; role: 'owner' | 'moderator'; site: string | null; label: string };
-  sites: { id: string; name: string }[];
-}
+export type Me = Schemas['Me'];
 
 /** `site` is the current site's page (embed, install check, preview), reached from `sites`. */
 export type View = 'queue' | 'pages' | 'bans' | 'log' | 'settings' | 'tokens' | 'sites' | 'site';
@@ -21,23 +19,9 @@ export interface App {
   showHelp(): void;
 }
 
-export interface QueueItem {
-  id: string;
-  parentId: string | null;
-  status: string;
-  page: { key: string; title: string | null; url: string | null; closed: boolean };
-  author: { name: string; email: string; website: string | null; avatar: string };
-  html: string;
-  body: string;
-  createdAt: string;
-  reasons: { code: string; detail: string }[];
-  reports: { count: number; items: { reason: string; note: string | null; createdAt: string }[] };
-  ipHash: string | null;
-  userAgent: string | null;
-  parent: { id: string; authorName: string; excerpt: string } | null;
-}
+export type QueueItem = Schemas['ModeratedComment'];
 
-export type Action = 'approve' | 'reject' | 'spam' | 'delete' | 'restore';
+export type Action = Schemas['ModerationAction']['action'];
 
 /** An action waits a few seconds before it is sent, so that Undo is just not sending it. */
 export interface PendingAction {

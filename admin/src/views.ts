@@ -1,5 +1,5 @@
 // The other sections: pages (close/open), bans, audit log, settings (owners), tokens (owners).
-import { api, ApiError, qs } from './api';
+import { api, ApiError, qs, type Schemas } from './api';
 import { clear, h, timeAgo } from './dom';
 import type { App } from './types';
 import { clearFieldErrors, field as formField, showFieldErrors } from './form';
@@ -23,21 +23,13 @@ const tableHead = (labels: string[]) =>
 
 const when = (iso: string | null) => (iso ? h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, timeAgo(iso)) : h('span', { class: 'muted' }, '—'));
 
-interface PageRow {
-  key: string;
-  title: string | null;
-  url: string | null;
-  closed: boolean;
-  approvedCount: number;
-  pendingCount: number;
-  createdAt: string;
-}
+type PageRow = Schemas['ModeratedPage'];
 
 export async function renderPages(app: App, query = ''): Promise<void> {
   loading(app, 'Pages');
-  let data: { items: PageRow[]; nextCursor: string | null };
+  let data: Schemas['Pages'];
   try {
-    data = await api('GET', `/sites/${app.site}/moderation/pages${qs({ q: query, limit: 100 })}`);
+    data = await api<Schemas['Pages']>('GET', `/sites/${app.site}/moderation/pages${qs({ q: query, limit: 100 })}`);
   } catch (err) {
     return failed(app, 'Pages', err, () => void renderPages(app, query));
   }
@@ -52,7 +44,7 @@ export async function renderPages(app: App, query = ''): Promise<void> {
     toggle.addEventListener('click', async () => {
       toggle.disabled = true;
       try {
-        await api('PATCH', `/sites/${app.site}/moderation/pages`, { page: p.key, closed: !p.closed });
+        await api('PATCH', `/sites/${app.site}/moderation/pages`, { page: p.key, closed: !p.closed } satisfies Schemas['PageChange']);
         app.toast(`${p.closed ? 'Opened' : 'Closed'} comments on ${p.title ?? p.key}.`);
         void renderPages(app, query);
       } catch (err) {
@@ -70,10 +62,25 @@ export async function renderPages(app: App, query = ''): Promise<void> {
         app.go('queue');
       },
     }, `${p.pendingCount} pending`);
+    const cell = h('td', {});
+    const editButton = h('button', { type: 'button', class: 'link', 'aria-label': `Edit title and URL of ${p.title ?? p.key}` }, 'Edit title and URL');
+    const show = () =>
+      clear(
+        cell,
+        p.url && /^https?:/i.test(p.url) ? h('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer' }, p.title ?? p.key) : p.title ?? p.key,
+        h('div', {}, h('code', {}, p.key), p.metadataLocked ? h('span', { class: 'muted', title: "Readers' posts no longer change the title and URL" }, ' · set by a moderator') : null),
+        editButton,
+      );
+    const cancel = () => {
+      show();
+      editButton.focus();
+    };
+    editButton.addEventListener('click', () => clear(cell, h('code', {}, p.key), pageForm(app, p, cancel, () => void renderPages(app, query))));
+    show();
     return h(
       'tr',
       {},
-      h('td', {}, p.url && /^https?:/i.test(p.url) ? h('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer' }, p.title ?? p.key) : p.title ?? p.key, h('div', {}, h('code', {}, p.key))),
+      cell,
       h('td', { class: 'num' }, String(p.approvedCount)),
       h('td', { class: 'num' }, queueLink),
       h('td', {}, p.closed ? h('span', { class: 'badge' }, 'closed') : h('span', { class: 'muted' }, 'open')),
@@ -86,7 +93,7 @@ export async function renderPages(app: App, query = ''): Promise<void> {
   more.addEventListener('click', async () => {
     more.disabled = true;
     try {
-      const next: { items: PageRow[]; nextCursor: string | null } = await api('GET', `/sites/${app.site}/moderation/pages${qs({ q: query, cursor, limit: 100 })}`);
+      const next = await api<Schemas['Pages']>('GET', `/sites/${app.site}/moderation/pages${qs({ q: query, cursor, limit: 100 })}`);
       body.append(...next.items.map(pageRow));
       cursor = next.nextCursor;
       more.hidden = !cursor;
@@ -107,21 +114,69 @@ export async function renderPages(app: App, query = ''): Promise<void> {
   app.main.focus();
 }
 
-interface BanRow {
-  id: string;
-  kind: 'email' | 'ip';
-  value: string;
-  reason: string | null;
-  commentId: string | null;
-  expiresAt: string | null;
-  createdAt: string;
+/** A page's title and URL as a moderator sets them: errors beside each field, Escape or Cancel puts the row back. */
+let pageForms = 0;
+function pageForm(app: App, p: PageRow, cancel: () => void, saved: () => void): HTMLFormElement {
+  const n = ++pageForms; // more than one row may be open for editing
+  const id = (name: string) => `page-${n}-${name}`;
+  const title = h('input', { type: 'text', id: id('title'), name: 'title', maxlength: '300', value: p.title ?? '', 'aria-describedby': id('title-error') });
+  const url = h('input', { type: 'url', id: id('url'), name: 'url', maxlength: '2048', value: p.url ?? '', placeholder: 'https://…', 'aria-describedby': id('url-error') });
+  const errors = { title: h('p', { class: 'field-error', id: id('title-error'), role: 'alert' }), url: h('p', { class: 'field-error', id: id('url-error'), role: 'alert' }) };
+  const summary = h('p', { class: 'error', role: 'alert' });
+  const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
+  const form = h(
+    'form',
+    { class: 'page-form', novalidate: true, 'aria-label': `Title and URL of ${p.key}` },
+    h('div', { class: 'field' }, h('label', { for: title.id }, 'Title'), title, errors.title),
+    h('div', { class: 'field' }, h('label', { for: url.id }, 'URL'), url, errors.url),
+    h('p', { class: 'hint muted' }, "Once saved here, readers' posts no longer change them."),
+    summary,
+    h('div', { class: 'form-actions' }, save, h('button', { type: 'button', onclick: cancel }, 'Cancel')),
+  );
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      cancel();
+    }
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    for (const [name, el] of Object.entries(errors)) {
+      el.textContent = '';
+      form.querySelector(`#${id(name)}`)?.removeAttribute('aria-invalid');
+    }
+    summary.textContent = '';
+    save.disabled = true;
+    try {
+      const change = { page: p.key, title: title.value.trim() || null, url: url.value.trim() || null } satisfies Schemas['PageChange'];
+      const r = await api<Schemas['PageChanged']>('PATCH', `/sites/${app.site}/moderation/pages`, change);
+      app.toast(`Saved the title and URL of ${r.page.title ?? r.page.key}.`);
+      saved();
+    } catch (err) {
+      save.disabled = false;
+      const fields = err instanceof ApiError ? (err.problem.errors ?? []) : [];
+      let first: HTMLElement | null = null;
+      for (const fe of fields) {
+        const el = errors[fe.path as keyof typeof errors];
+        if (!el) continue;
+        el.textContent = fe.message.replace(/^[a-z]/, (c) => c.toUpperCase());
+        const control = fe.path === 'title' ? title : url;
+        control.setAttribute('aria-invalid', 'true');
+        first ??= control;
+      }
+      if (first) first.focus();
+      else summary.textContent = err instanceof Error ? err.message : 'Save failed.';
+    }
+  });
+  queueMicrotask(() => title.focus());
+  return form;
 }
 
 export async function renderBans(app: App): Promise<void> {
   loading(app, 'Bans');
-  let data: { items: BanRow[] };
+  let data: Schemas['Bans'];
   try {
-    data = await api('GET', `/sites/${app.site}/moderation/bans`);
+    data = await api<Schemas['Bans']>('GET', `/sites/${app.site}/moderation/bans`);
   } catch (err) {
     return failed(app, 'Bans', err, () => void renderBans(app));
   }
@@ -132,7 +187,10 @@ export async function renderBans(app: App): Promise<void> {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      await api('POST', `/sites/${app.site}/moderation/bans`, { email: email.value.trim(), ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
+      await api('POST', `/sites/${app.site}/moderation/bans`, {
+        email: email.value.trim(),
+        ...(reason.value.trim() ? { reason: reason.value.trim() } : {}),
+      } satisfies Schemas['NewBan']);
       app.toast(`Banned ${email.value.trim()}.`);
       void renderBans(app);
     } catch (err) {
@@ -174,24 +232,13 @@ export async function renderBans(app: App): Promise<void> {
   );
 }
 
-interface AuditRow {
-  id: number;
-  commentId: string;
-  actor: { type: 'system' } | { type: 'author' } | { type: 'token'; id: string; label: string | null };
-  action: string;
-  from: string | null;
-  to: string;
-  reason: string | null;
-  createdAt: string;
-}
-
 export async function renderLog(app: App): Promise<void> {
   loading(app, 'Audit log');
   const body = h('tbody');
   const more = h('button', { type: 'button', class: 'more' }, 'Load more');
   let cursor: string | null = null;
   const page = async () => {
-    const data: { items: AuditRow[]; nextCursor: string | null } = await api('GET', `/sites/${app.site}/moderation/log${qs({ cursor, limit: 100 })}`);
+    const data = await api<Schemas['AuditLog']>('GET', `/sites/${app.site}/moderation/log${qs({ cursor, limit: 100 })}`);
     cursor = data.nextCursor;
     more.hidden = !cursor;
     for (const a of data.items)
@@ -224,9 +271,13 @@ export async function renderLog(app: App): Promise<void> {
   }
 }
 
-type Settings = Record<string, any>;
+type Settings = Schemas['SiteSettings'];
+/** A numeric setting by its path: `maxLinks`, or `limits.bodyMax` inside a group. */
+type NumberPath = {
+  [K in keyof Settings]: Settings[K] extends number ? K : Settings[K] extends Record<string, number> ? `${K}.${keyof Settings[K] & string}` : never;
+}[keyof Settings];
 
-const NUMBERS: [string, string, string][] = [
+const NUMBERS: [NumberPath, string, string][] = [
   ['maxLinks', 'Hold comments with this many links', '0 turns it off'],
   ['minSubmitSeconds', 'Minimum seconds between opening the form and posting', 'faster is spam; 0 turns the check off'],
   ['floodSeconds', 'Seconds between two posts from one address', ''],
@@ -242,13 +293,14 @@ const NUMBERS: [string, string, string][] = [
   ['rateLimits.moderationPerMinute', 'Moderation requests per minute per token', ''],
 ];
 
-const get = (s: Settings, path: string) => path.split('.').reduce((o, k) => o?.[k], s);
+const get = (s: Settings, path: NumberPath): number =>
+  path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], s) as number;
 
 export async function renderSettings(app: App): Promise<void> {
   loading(app, 'Settings');
   let settings: Settings;
   try {
-    settings = (await api<{ settings: Settings }>('GET', `/sites/${app.site}/settings`)).settings;
+    settings = (await api<Schemas['Settings']>('GET', `/sites/${app.site}/settings`)).settings;
   } catch (err) {
     return failed(app, 'Settings', err, () => void renderSettings(app));
   }
@@ -280,19 +332,20 @@ export async function renderSettings(app: App): Promise<void> {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFieldErrors(form, errors);
-    const patch: Settings = {
+    const patch = {
       origins: origins.value.split('\n').map((s) => s.trim()).filter(Boolean),
-      moderation: (policy as HTMLSelectElement).value,
+      moderation: (policy as HTMLSelectElement).value as Settings['moderation'],
       blockedWords: words.value.split('\n').map((s) => s.trim()).filter(Boolean),
       limits: {},
       rateLimits: {},
-    };
+    } satisfies Schemas['SettingsChange'];
     for (const n of numbers) {
       const raw = n.input.value.trim();
-      const value = raw === '' ? NaN : Number(raw);
+      // An empty box is sent as null, which the server refuses beside the field.
+      const value = raw === '' ? null : Number(raw);
       const [a, b] = n.path.split('.');
-      if (b) patch[a][b] = value;
-      else patch[a] = value;
+      const target = (b ? patch[a as 'limits' | 'rateLimits'] : patch) as Record<string, number | null>;
+      target[b ?? a] = value;
     }
     save.disabled = true;
     status.textContent = 'Saving…';
@@ -311,21 +364,11 @@ export async function renderSettings(app: App): Promise<void> {
   clear(app.main, h('h2', {}, `Settings · ${app.site}`), form);
 }
 
-interface TokenRow {
-  id: string;
-  role: 'owner' | 'moderator';
-  site: string | null;
-  label: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
 export async function renderTokens(app: App): Promise<void> {
   loading(app, 'Tokens');
-  let data: { items: TokenRow[] };
+  let data: Schemas['Tokens'];
   try {
-    data = await api('GET', '/tokens');
+    data = await api<Schemas['Tokens']>('GET', '/tokens');
   } catch (err) {
     return failed(app, 'Tokens', err, () => void renderTokens(app));
   }
@@ -344,11 +387,11 @@ export async function renderTokens(app: App): Promise<void> {
     e.preventDefault();
     error.textContent = '';
     try {
-      const r = await api<{ token: string; item: TokenRow }>('POST', '/tokens', {
-        role: (role as HTMLSelectElement).value,
+      const r = await api<Schemas['TokenCreated']>('POST', '/tokens', {
+        role: (role as HTMLSelectElement).value as Schemas['NewToken']['role'],
         site: (scope as HTMLSelectElement).value || null,
         label: label.value.trim(),
-      });
+      } satisfies Schemas['NewToken']);
       await renderTokens(app);
       const box = app.main.querySelector('.secret');
       if (box)

@@ -1,41 +1,33 @@
 // The public API as the widget uses it (SPEC §3): JSON in, JSON or problem+json out, never cookies.
-export interface Author {
-  name: string;
-  website: string | null;
-  avatar: string | null;
-}
+// Its shapes are the server's own, from the OpenAPI document (type-only: nothing of it reaches the bundle).
+import type { components } from '../../src/http/openapi-types';
 
-export interface PublicComment {
-  id: string;
-  parentId: string | null;
-  depth: number;
-  author: Author | null;
-  html: string;
-  createdAt: string;
-  editedAt: string | null;
-  deleted: boolean;
-}
+type Schemas = components['schemas'];
+export type PublicComment = Schemas['PublicComment'];
+export type Thread = Schemas['Thread'];
+export type Posted = Schemas['Posted'];
+export type Edited = Schemas['Edited'];
+export type FormToken = Schemas['FormToken'];
+export type Problem = Schemas['Problem'];
+export type NewComment = Schemas['NewComment'];
+export type CommentEdit = Schemas['CommentEdit'];
+export type NewReport = Schemas['NewReport'];
 
-export interface FieldProblem {
-  path: string | (string | number)[];
-  message: string;
-}
-
-export interface Reply {
+export interface Reply<T = unknown> {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  data: any;
+  /** The JSON answer: a `T` when the status is the call's success status, a Problem (or null) otherwise. */
+  data: T | null;
   headers: Headers;
 }
 
-export type Call = (method: string, path: string, body?: unknown, token?: string) => Promise<Reply>;
+export type Call = <T = unknown>(method: string, path: string, body?: unknown, token?: string) => Promise<Reply<T>>;
 
 /**
  * A caller for the API at `base`: resolves with any HTTP answer; rejects only when the network fails
  * (or the widget is torn down, through `signal`).
  */
 export function api(base: string, signal: AbortSignal): Call {
-  return async (method, path, body, token) => {
+  return async <T>(method: string, path: string, body?: unknown, token?: string): Promise<Reply<T>> => {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;

@@ -1,6 +1,19 @@
 // One mounted comment thread: the count, the threaded list, the form, and the reader's own comments.
 // Written as one closure rather than a class so the minifier can shorten every internal name (size budget).
-import { api as apiAt, type PublicComment, type Reply, retryAfter } from './api';
+import {
+  api as apiAt,
+  type CommentEdit,
+  type Edited,
+  type FormToken,
+  type NewComment,
+  type NewReport,
+  type Posted,
+  type Problem,
+  type PublicComment,
+  type Reply,
+  retryAfter,
+  type Thread,
+} from './api';
 import { h, safeHtml } from './dom';
 import { fill, strings } from './i18n';
 import { keepOwnComment, loadIdentity, ownComment, ownPending, saveIdentity } from './storage';
@@ -25,12 +38,6 @@ type El = HTMLElement;
 interface ReplyTarget {
   id: string;
   button: El;
-}
-interface Posted {
-  comment: PublicComment;
-  status: string;
-  editToken: string;
-  editableUntil: string;
 }
 
 /** The content-hashed copy of widget.css the service serves beside embed.js (scripts/build-embed.js). */
@@ -173,7 +180,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
   };
 
   /** Runs a request; a network failure becomes the "could not reach" message in `out` (the reader's text stays). */
-  const send = async (f: () => Promise<Reply>, out: El | null): Promise<Reply | null> => {
+  const send = async <T>(f: () => Promise<Reply<T>>, out: El | null): Promise<Reply<T> | null> => {
     try {
       return await f();
     } catch {
@@ -184,13 +191,13 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
 
   /** Field errors and a summary for a problem+json answer (SPEC §6). */
   const problem = (r: Reply): [Errors, string] => {
-    const d = r.data || {};
+    const d: Partial<Problem> = (r.data as Problem | null) || {};
     if (r.status == 429) {
       const n = retryAfter(r.headers);
       return [[], n ? fill(t.rate, { n }) : d.detail || fill(t.rate, { n: 60 })];
     }
     if (r.status == 400 && Array.isArray(d.errors) && d.errors.length) {
-      return [d.errors.map((e: { path: unknown; code?: string; message: string; limit?: number }) => {
+      return [d.errors.map((e) => {
         const k = lastSegment(e.path) as Field;
         const m = String(e.message);
         // Our own words for the codes we know; else the server's: "must be …" beside the field reads "Email must be …".
@@ -245,7 +252,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
     retry.hidden = true;
     moreMsg.textContent = '';
     if (!from) heading.textContent = t.loading;
-    const r = await send(() => call('GET', `${sitePath}/comments?${q}`), null);
+    const r = await send(() => call<Thread>('GET', `${sitePath}/comments?${q}`), null);
     const d = r && r.status == 200 && r.data;
     if (!d || !Array.isArray(d.comments)) {
       if (signal.aborted) return;
@@ -265,7 +272,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
       if (closed) section.replaceWith(h('p', { class: 'closed' }, t.closed));
     }
     let first: El | undefined;
-    for (const c of d.comments as PublicComment[]) {
+    for (const c of d.comments) {
       const li = item(c, false);
       place(li, Math.min(c.depth || 0, maxDepth));
       first ||= li;
@@ -394,7 +401,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
     panelForm(panel, back, t.save, async (msg) => {
       const bad = checkBody(ta.value, t);
       if (bad) return void ((msg.textContent = bad), ta.focus());
-      const r = await send(() => call('PATCH', '/comments/' + enc(c.id), { body: ta.value }, own.token), msg);
+      const r = await send(() => call<Edited>('PATCH', '/comments/' + enc(c.id), { body: ta.value } satisfies CommentEdit, own.token), msg);
       if (!r) return;
       if (r.status != 200 || !r.data) return void (msg.textContent = problemText(r));
       keepOwnComment(c.id, { ...own, body: ta.value, pending: own.pending && r.data.comment });
@@ -426,11 +433,11 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
 
   function report(c: PublicComment, panel: El, back: El): void {
     const sid = id + 'reason-' + c.id;
-    const sel = h('select', { id: sid }, ...(['spam', 'abuse', 'off-topic', 'other'] as const).map((v) => h('option', { value: v }, t[v])));
+    const sel = h('select', { id: sid }, ...(['spam', 'abuse', 'off-topic', 'other'] as const satisfies readonly NewReport['reason'][]).map((v) => h('option', { value: v }, t[v])));
     const note = h('input', { type: 'text', id: sid + 'n', maxlength: 500 });
     panelForm(panel, back, t.send, async (msg) => {
       const r = await send(() => call('POST', '/comments/' + enc(c.id) + '/reports',
-        { reason: sel.value, note: note.value.trim() || undefined }), msg);
+        { reason: sel.value as NewReport['reason'], note: note.value.trim() || undefined } satisfies NewReport), msg);
       if (!r) return;
       if (r.status >= 300) return void (msg.textContent = problemText(r));
       const done = h('p', { class: 'done', tabindex: -1 }, t.reported);
@@ -466,7 +473,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
   /** The form token is fetched once the reader starts on the form; a failed fetch is retried on submit. */
   function formToken(): Promise<string | undefined> {
     const forget = () => void (token = null);
-    return (token ||= call('POST', sitePath + '/form-token').then((r) => (r.data && r.data.formToken) || forget(), forget));
+    return (token ||= call<FormToken>('POST', sitePath + '/form-token').then((r) => (r.data && r.data.formToken) || forget(), forget));
   }
 
   async function submit(e: Event): Promise<void> {
@@ -484,9 +491,10 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
     const canonical = document.querySelector<HTMLLinkElement>('link[rel=canonical]');
     try {
       const formTokenValue = await formToken();
-      const r = await send(() => call('POST', sitePath + '/comments', {
+      const r = await send(() => call<Posted>('POST', sitePath + '/comments', {
         page: pageKey,
-        pageUrl: (canonical ? canonical.href : location.origin + location.pathname).slice(0, 2048),
+        // The service takes a page URL only on the site's origins: a canonical link elsewhere (AMP, a mirror) is not sent.
+        pageUrl: (canonical && canonical.href.startsWith(location.origin + '/') ? canonical.href : location.origin + location.pathname).slice(0, 2048),
         pageTitle: document.title.slice(0, 300) || undefined,
         parentId: to ? to.id : undefined,
         name: d.name,
@@ -495,7 +503,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
         body: d.body,
         hp: hp.value || undefined,
         formToken: formTokenValue,
-      }), formMsg);
+      } satisfies NewComment), formMsg);
       if (r && r.status == 201 && r.data && r.data.comment) posted(r.data, d, to);
       else if (r) showErrors(...problem(r));
     } finally {

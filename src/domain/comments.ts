@@ -146,10 +146,12 @@ export class CommentService {
       bans: repos.bans,
     });
     const editToken = newSecret('et');
+    // What a spam post says its page is called is not believed: it never names a page.
+    const named = verdict.status !== 'spam';
     const { comment } = await repos.comments.insert({
       id: newCommentId(now),
       siteId,
-      page: { key: input.page, url: input.pageUrl ?? null, title: input.pageTitle ?? null },
+      page: { key: input.page, url: named ? (input.pageUrl ?? null) : null, title: named ? (input.pageTitle ?? null) : null },
       parentId: input.parentId ?? null,
       status: verdict.status,
       authorName: input.name,

@@ -22,6 +22,7 @@ export const fieldErrorCodes = [
   'unknown_field',
   'invalid_cursor',
   'not_allowed',
+  'off_site',
 ] as const;
 export type FieldErrorCode = (typeof fieldErrorCodes)[number];
 

@@ -1,6 +1,6 @@
 // Service: the moderator's side — queue and search, actions, pages, bans, audit log. No HTTP knowledge.
 import type { QueueRow, Repositories, StatusChangeResult, StatusDecision } from './ports';
-import type { Actor, AuditEntry, Ban, CommentStatus, Page, Site, Token } from './types';
+import type { Actor, AuditEntry, Ban, CommentStatus, Page, PageChange, Site, Token } from './types';
 import { Privacy } from './privacy';
 import { newBanId } from './ids';
 import { badRequest, invalidField, notFound } from './errors';
@@ -110,8 +110,9 @@ export class ModerationService {
     return { items, nextCursor: pages.length > opts.limit ? encode(String(items[items.length - 1].id)) : null };
   }
 
-  async setPageClosed(site: Site, key: string, closed: boolean, now: number): Promise<Page> {
-    const page = await this.deps.repos.pages.setClosed(site.id, key, closed, now);
+  /** Close or open a page, or fix its title and URL (which readers' posts then leave alone). */
+  async updatePage(site: Site, key: string, change: PageChange, now: number): Promise<Page> {
+    const page = await this.deps.repos.pages.update(site.id, key, change, now);
     this.deps.onSiteChanged(site.id);
     return page;
   }

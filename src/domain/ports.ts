@@ -8,6 +8,7 @@ import type {
   CommentStatus,
   NewComment,
   Page,
+  PageChange,
   Reason,
   Report,
   Site,
@@ -28,8 +29,11 @@ export interface SiteRepository {
 export interface PageRepository {
   find(siteId: string, key: string): Promise<Page | null>;
   findMany(siteId: string, keys: string[]): Promise<Page[]>;
-  /** Creates the page when it has no comments yet, so a page can be closed in advance. */
-  setClosed(siteId: string, key: string, closed: boolean, now: number): Promise<Page>;
+  /**
+   * Applies a moderator's change, creating the page when it has no comments yet (so a page can be closed or
+   * titled in advance). Setting the title or the URL locks both against readers' posts.
+   */
+  update(siteId: string, key: string, change: PageChange, now: number): Promise<Page>;
   list(siteId: string, opts: { afterId: number | null; limit: number; q: string | null }): Promise<Page[]>;
 }
 

@@ -24,9 +24,18 @@ export interface Page {
   url: string | null;
   title: string | null;
   closed: boolean;
+  /** Set once a moderator gives the title or URL: readers' posts no longer change them. */
+  metadataLocked: boolean;
   approvedCount: number;
   pendingCount: number;
   createdAt: number;
+}
+
+/** A moderator's change to a page; what is left out stays as it is. */
+export interface PageChange {
+  closed?: boolean;
+  title?: string | null;
+  url?: string | null;
 }
 
 export interface Comment {

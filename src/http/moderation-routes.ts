@@ -5,17 +5,30 @@ import type { ModerationService } from '../domain/moderation';
 import type { SiteService } from '../domain/sites';
 import type { Site } from '../domain/types';
 import { authenticateToken, tokenOf } from './auth';
+import { requirePageOnSite, type OriginPolicy } from './origins';
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { toAudit, toBan, toModerated, toPage, toToken } from './present';
 import {
   actionBody,
   banBody,
   logQuery,
-  pageCloseBody,
+  pagePatchBody,
   pagesQuery,
   queueQuery,
   settingsPatchBody,
   tokenCreateBody,
+  actionResponse,
+  bansCreatedResponse,
+  bansResponse,
+  logResponse,
+  meResponse,
+  pageChangedResponse,
+  pagesResponse,
+  queueResponse,
+  settingsResponse,
+  tokenCreatedResponse,
+  tokensResponse,
+  type Answer,
 } from './schemas';
 
 export interface ModerationRouteDeps {
@@ -23,6 +36,7 @@ export interface ModerationRouteDeps {
   moderation: ModerationService;
   sites: SiteService;
   rateLimitStores: RateLimitStoreFactory;
+  origins: OriginPolicy;
 }
 
 const siteOf = (res: Response) => res.locals.site as Site;
@@ -57,35 +71,36 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
     res.json({
       token: { id: token.id, role: token.role, site: token.siteId, label: token.label },
       sites: list.map((s) => ({ id: s.id, name: s.name })),
-    });
+    } satisfies Answer<typeof meResponse>);
   });
 
   router.get('/sites/:site/moderation/comments', ...mod, async (req, res) => {
     const q = queueQuery.parse(req.query);
     const r = await moderation.queue(siteOf(res), q);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ items: r.items.map(toModerated), nextCursor: r.nextCursor, counts: r.counts });
+    res.json({ items: r.items.map(toModerated), nextCursor: r.nextCursor, counts: r.counts } satisfies Answer<typeof queueResponse>);
   });
 
   router.post('/sites/:site/moderation/actions', ...mod, async (req, res) => {
     const input = actionBody.parse(req.body ?? {});
-    res.json({ results: await moderation.act(siteOf(res), tokenOf(res), input, Date.now()) });
+    res.json({ results: await moderation.act(siteOf(res), tokenOf(res), input, Date.now()) } satisfies Answer<typeof actionResponse>);
   });
 
   router.get('/sites/:site/moderation/pages', ...mod, async (req, res) => {
     const q = pagesQuery.parse(req.query);
     const r = await moderation.pages(siteOf(res), q);
-    res.json({ items: r.items.map(toPage), nextCursor: r.nextCursor });
+    res.json({ items: r.items.map(toPage), nextCursor: r.nextCursor } satisfies Answer<typeof pagesResponse>);
   });
 
   router.patch('/sites/:site/moderation/pages', ...mod, async (req, res) => {
-    const input = pageCloseBody.parse(req.body ?? {});
-    const page = await moderation.setPageClosed(siteOf(res), input.page, input.closed, Date.now());
-    res.json({ page: toPage(page) });
+    const { page: key, ...change } = pagePatchBody.parse(req.body ?? {});
+    requirePageOnSite(siteOf(res), change.url, 'url', req, deps.origins);
+    const page = await moderation.updatePage(siteOf(res), key, change, Date.now());
+    res.json({ page: toPage(page) } satisfies Answer<typeof pageChangedResponse>);
   });
 
   router.get('/sites/:site/moderation/bans', ...mod, async (_req, res) => {
-    res.json({ items: (await moderation.bans(siteOf(res))).map(toBan) });
+    res.json({ items: (await moderation.bans(siteOf(res))).map(toBan) } satisfies Answer<typeof bansResponse>);
   });
 
   router.post('/sites/:site/moderation/bans', ...mod, async (req, res) => {
@@ -96,7 +111,7 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
       { ...input, expiresAt: input.expiresAt ? Date.parse(input.expiresAt) : null },
       Date.now(),
     );
-    res.status(201).json({ bans: bans.map(toBan) });
+    res.status(201).json({ bans: bans.map(toBan) } satisfies Answer<typeof bansCreatedResponse>);
   });
 
   router.delete('/sites/:site/moderation/bans/:id', ...mod, async (req, res) => {
@@ -107,27 +122,27 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
   router.get('/sites/:site/moderation/log', ...mod, async (req, res) => {
     const q = logQuery.parse(req.query);
     const r = await moderation.log(siteOf(res), q);
-    res.json({ items: r.items.map(toAudit), nextCursor: r.nextCursor });
+    res.json({ items: r.items.map(toAudit), nextCursor: r.nextCursor } satisfies Answer<typeof logResponse>);
   });
 
   router.get('/sites/:site/settings', ...owner, async (_req, res) => {
-    res.json({ settings: siteOf(res).settings });
+    res.json({ settings: siteOf(res).settings } satisfies Answer<typeof settingsResponse>);
   });
 
   router.patch('/sites/:site/settings', ...owner, async (req, res) => {
     const patch = settingsPatchBody.parse(req.body ?? {});
     const site = await sites.update(siteOf(res).id, { settings: patch });
-    res.json({ settings: site.settings });
+    res.json({ settings: site.settings } satisfies Answer<typeof settingsResponse>);
   });
 
   router.get('/tokens', authenticate, async (_req, res) => {
-    res.json({ items: (await access.listTokensAs(tokenOf(res))).map(toToken) });
+    res.json({ items: (await access.listTokensAs(tokenOf(res))).map(toToken) } satisfies Answer<typeof tokensResponse>);
   });
 
   router.post('/tokens', authenticate, async (req, res) => {
     const input = tokenCreateBody.parse(req.body ?? {});
     const r = await access.createTokenAs(tokenOf(res), { role: input.role, siteId: input.site, label: input.label }, Date.now());
-    res.status(201).json({ token: r.secret, item: toToken(r.token) });
+    res.status(201).json({ token: r.secret, item: toToken(r.token) } satisfies Answer<typeof tokenCreatedResponse>);
   });
 
   router.delete('/tokens/:id', authenticate, async (req, res) => {

@@ -4,6 +4,8 @@ import * as s from './schemas';
 
 type Schema = z.ZodType;
 interface Op {
+  /** The operationId, which generated clients name their functions after. */
+  id: string;
   method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   summary: string;
@@ -12,82 +14,125 @@ interface Op {
   body?: Schema;
   ok: number;
   response?: Schema;
+  /** The media type of a success body that is not JSON. */
+  media?: string;
   errors: number[];
 }
 
 const ops: Op[] = [
-  { method: 'get', path: '/sites/{site}/comments', summary: 'Approved comments of a page, in thread order', query: s.listQuery, ok: 200, response: s.listResponse, errors: [400, 404, 429] },
-  { method: 'post', path: '/sites/{site}/comments', summary: 'Post a comment', body: s.postCommentBody, ok: 201, response: s.postResponse, errors: [400, 403, 404, 409, 413, 415, 429] },
-  { method: 'post', path: '/sites/{site}/form-token', summary: 'A signed time for the form', ok: 200, response: s.formTokenResponse, errors: [403, 404] },
-  { method: 'get', path: '/sites/{site}/counts', summary: 'Approved comment counts of up to 100 pages', query: s.countsQuery, ok: 200, response: s.countsResponse, errors: [400, 404] },
-  { method: 'get', path: '/sites/{site}/feed.atom', summary: 'Atom feed of newest approved comments', query: s.feedQuery, ok: 200, errors: [404] },
-  { method: 'patch', path: '/comments/{id}', summary: "Edit one's own comment within the window", auth: 'editToken', body: s.editCommentBody, ok: 200, response: s.editResponse, errors: [400, 401, 403, 404] },
-  { method: 'delete', path: '/comments/{id}', summary: "Delete one's own comment within the window", auth: 'editToken', ok: 204, errors: [401, 403, 404] },
-  { method: 'post', path: '/comments/{id}/reports', summary: 'Report a comment', body: s.reportBody, ok: 202, errors: [400, 403, 404, 409, 429] },
-  { method: 'get', path: '/avatars/{file}', summary: 'Identicon SVG', ok: 200, errors: [404] },
-  { method: 'get', path: '/me', summary: "The token's role and sites", auth: 'bearer', ok: 200, errors: [401] },
-  { method: 'get', path: '/sites/{site}/moderation/comments', summary: 'Queue and search', auth: 'bearer', query: s.queueQuery, ok: 200, response: s.queueResponse, errors: [400, 401, 404] },
-  { method: 'post', path: '/sites/{site}/moderation/actions', summary: 'Bulk moderation action', auth: 'bearer', body: s.actionBody, ok: 200, response: s.actionResponse, errors: [400, 401, 404] },
-  { method: 'get', path: '/sites/{site}/moderation/pages', summary: 'Pages of a site', auth: 'bearer', query: s.pagesQuery, ok: 200, errors: [401, 404] },
-  { method: 'patch', path: '/sites/{site}/moderation/pages', summary: 'Close or open a page', auth: 'bearer', body: s.pageCloseBody, ok: 200, errors: [400, 401, 404] },
-  { method: 'get', path: '/sites/{site}/moderation/bans', summary: 'Bans', auth: 'bearer', ok: 200, errors: [401, 404] },
-  { method: 'post', path: '/sites/{site}/moderation/bans', summary: 'Ban an e-mail, an IP hash or the author of a comment', auth: 'bearer', body: s.banBody, ok: 201, errors: [400, 401, 404] },
-  { method: 'delete', path: '/sites/{site}/moderation/bans/{id}', summary: 'Lift a ban', auth: 'bearer', ok: 204, errors: [401, 404] },
-  { method: 'get', path: '/sites/{site}/moderation/log', summary: 'Audit log', auth: 'bearer', query: s.logQuery, ok: 200, errors: [401, 404] },
-  { method: 'get', path: '/sites/{site}/settings', summary: 'Site settings (owner)', auth: 'bearer', ok: 200, response: s.settingsResponse, errors: [401, 403, 404] },
-  { method: 'patch', path: '/sites/{site}/settings', summary: 'Change site settings (owner)', auth: 'bearer', body: s.settingsPatchBody, ok: 200, response: s.settingsResponse, errors: [400, 401, 403, 404] },
-  { method: 'get', path: '/sites', summary: 'Sites the token covers, with comment counts, last activity and where the widget was seen', auth: 'bearer', ok: 200, response: s.siteListResponse, errors: [401] },
-  { method: 'post', path: '/sites', summary: 'Create a site (owner token for all sites)', auth: 'bearer', body: s.siteCreateBody, ok: 201, response: s.siteResponse, errors: [400, 401, 403, 409, 413, 415] },
-  { method: 'get', path: '/sites/{site}', summary: 'One site, with comment counts, last activity and where the widget was seen', auth: 'bearer', ok: 200, response: s.siteResponse, errors: [401, 404] },
-  { method: 'get', path: '/tokens', summary: 'Tokens (owner)', auth: 'bearer', ok: 200, errors: [401, 403] },
-  { method: 'post', path: '/tokens', summary: 'Create a token (owner); the secret is shown once', auth: 'bearer', body: s.tokenCreateBody, ok: 201, errors: [400, 401, 403, 404] },
-  { method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token (owner)', auth: 'bearer', ok: 204, errors: [401, 403, 404] },
+  { id: 'listComments', method: 'get', path: '/sites/{site}/comments', summary: 'Approved comments of a page, in thread order', query: s.listQuery, ok: 200, response: s.listResponse, errors: [400, 404, 429] },
+  { id: 'postComment', method: 'post', path: '/sites/{site}/comments', summary: 'Post a comment', body: s.postCommentBody, ok: 201, response: s.postResponse, errors: [400, 403, 404, 409, 413, 415, 429] },
+  { id: 'getFormToken', method: 'post', path: '/sites/{site}/form-token', summary: 'A signed time for the form', ok: 200, response: s.formTokenResponse, errors: [403, 404] },
+  { id: 'countComments', method: 'get', path: '/sites/{site}/counts', summary: 'Approved comment counts of up to 100 pages', query: s.countsQuery, ok: 200, response: s.countsResponse, errors: [400, 404] },
+  { id: 'commentFeed', method: 'get', path: '/sites/{site}/feed.atom', summary: 'Atom feed of newest approved comments', query: s.feedQuery, ok: 200, media: 'application/atom+xml', errors: [404] },
+  { id: 'editComment', method: 'patch', path: '/comments/{id}', summary: "Edit one's own comment within the window", auth: 'editToken', body: s.editCommentBody, ok: 200, response: s.editResponse, errors: [400, 401, 403, 404] },
+  { id: 'deleteComment', method: 'delete', path: '/comments/{id}', summary: "Delete one's own comment within the window", auth: 'editToken', ok: 204, errors: [401, 403, 404] },
+  { id: 'reportComment', method: 'post', path: '/comments/{id}/reports', summary: 'Report a comment', body: s.reportBody, ok: 202, response: s.reportResponse, errors: [400, 403, 404, 409, 429] },
+  { id: 'getAvatar', method: 'get', path: '/avatars/{file}', summary: 'Identicon SVG', ok: 200, media: 'image/svg+xml', errors: [404] },
+  { id: 'getMe', method: 'get', path: '/me', summary: "The token's role and sites", auth: 'bearer', ok: 200, response: s.meResponse, errors: [401] },
+  { id: 'moderationQueue', method: 'get', path: '/sites/{site}/moderation/comments', summary: 'Queue and search', auth: 'bearer', query: s.queueQuery, ok: 200, response: s.queueResponse, errors: [400, 401, 404] },
+  { id: 'moderate', method: 'post', path: '/sites/{site}/moderation/actions', summary: 'Bulk moderation action', auth: 'bearer', body: s.actionBody, ok: 200, response: s.actionResponse, errors: [400, 401, 404] },
+  { id: 'listPages', method: 'get', path: '/sites/{site}/moderation/pages', summary: 'Pages of a site', auth: 'bearer', query: s.pagesQuery, ok: 200, response: s.pagesResponse, errors: [400, 401, 404] },
+  { id: 'changePage', method: 'patch', path: '/sites/{site}/moderation/pages', summary: "Close or open a page; set its title and URL (readers' posts then leave them alone)", auth: 'bearer', body: s.pagePatchBody, ok: 200, response: s.pageChangedResponse, errors: [400, 401, 404] },
+  { id: 'listBans', method: 'get', path: '/sites/{site}/moderation/bans', summary: 'Bans', auth: 'bearer', ok: 200, response: s.bansResponse, errors: [401, 404] },
+  { id: 'createBan', method: 'post', path: '/sites/{site}/moderation/bans', summary: 'Ban an e-mail, an IP hash or the author of a comment', auth: 'bearer', body: s.banBody, ok: 201, response: s.bansCreatedResponse, errors: [400, 401, 404] },
+  { id: 'liftBan', method: 'delete', path: '/sites/{site}/moderation/bans/{id}', summary: 'Lift a ban', auth: 'bearer', ok: 204, errors: [401, 404] },
+  { id: 'auditLog', method: 'get', path: '/sites/{site}/moderation/log', summary: 'Audit log', auth: 'bearer', query: s.logQuery, ok: 200, response: s.logResponse, errors: [400, 401, 404] },
+  { id: 'getSettings', method: 'get', path: '/sites/{site}/settings', summary: 'Site settings (owner)', auth: 'bearer', ok: 200, response: s.settingsResponse, errors: [401, 403, 404] },
+  { id: 'changeSettings', method: 'patch', path: '/sites/{site}/settings', summary: 'Change site settings (owner)', auth: 'bearer', body: s.settingsPatchBody, ok: 200, response: s.settingsResponse, errors: [400, 401, 403, 404] },
+  { id: 'listSites', method: 'get', path: '/sites', summary: 'Sites the token covers, with comment counts, last activity and where the widget was seen', auth: 'bearer', ok: 200, response: s.siteListResponse, errors: [401] },
+  { id: 'createSite', method: 'post', path: '/sites', summary: 'Create a site (owner token for all sites)', auth: 'bearer', body: s.siteCreateBody, ok: 201, response: s.siteResponse, errors: [400, 401, 403, 409, 413, 415] },
+  { id: 'getSite', method: 'get', path: '/sites/{site}', summary: 'One site, with comment counts, last activity and where the widget was seen', auth: 'bearer', ok: 200, response: s.siteResponse, errors: [401, 404] },
+  { id: 'listTokens', method: 'get', path: '/tokens', summary: 'Tokens (owner)', auth: 'bearer', ok: 200, response: s.tokensResponse, errors: [401, 403] },
+  { id: 'createToken', method: 'post', path: '/tokens', summary: 'Create a token (owner); the secret is shown once', auth: 'bearer', body: s.tokenCreateBody, ok: 201, response: s.tokenCreatedResponse, errors: [400, 401, 403, 404] },
+  { id: 'revokeToken', method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token (owner)', auth: 'bearer', ok: 204, errors: [401, 403, 404] },
 ];
 
-const json = (schema: Schema, io: 'input' | 'output') =>
-  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
+type JsonSchema = Record<string, unknown>;
 
-function strip(schema: Record<string, unknown>): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = schema;
-  return rest;
+const toJson = (schema: Schema, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+
+/**
+ * The document's shared schemas. zod puts every schema with a `.meta({ id })` under the converted schema's own
+ * `$defs`, where a `#/$defs/…` reference does not resolve inside an OpenAPI document; `add` moves them to
+ * `components/schemas` and points the references there.
+ */
+class SharedSchemas {
+  readonly schemas: Record<string, JsonSchema> = {};
+  private readonly io = new Map<string, 'input' | 'output'>();
+
+  add(schema: Schema, io: 'input' | 'output'): JsonSchema {
+    const { $schema: _dialect, $defs, ...rest } = toJson(schema, io);
+    for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
+      const known = this.schemas[id];
+      // One name, one shape: a schema used for requests and responses would differ in its defaults and transforms.
+      if (known && (this.io.get(id) !== io || JSON.stringify(known) !== JSON.stringify(relink(def))))
+        throw new Error(`OpenAPI: schema ${id} is used with two different shapes`);
+      this.schemas[id] = relink(def) as JsonSchema;
+      this.io.set(id, io);
+    }
+    return relink(rest) as JsonSchema;
+  }
+}
+
+/** Rewrites zod's `#/$defs/X` references to `#/components/schemas/X`. */
+function relink(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(relink);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) =>
+      k === '$ref' && typeof v === 'string' && v.startsWith('#/$defs/') ? [k, `#/components/schemas/${v.slice('#/$defs/'.length)}`] : [k, relink(v)],
+    ),
+  );
 }
 
 export function buildOpenApi(serverUrl: string): Record<string, unknown> {
+  const shared = new SharedSchemas();
+  const problem = shared.add(s.problemSchema, 'output');
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of ops) {
     const parameters: unknown[] = [];
     for (const m of op.path.matchAll(/\{(\w+)\}/g))
       parameters.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
     if (op.query) {
-      const q = strip(json(op.query, 'input')) as { properties?: Record<string, unknown>; required?: string[] };
+      const q = shared.add(op.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(q.properties ?? {}))
         parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema });
     }
-    const responses: Record<string, unknown> = {
-      [op.ok]: op.response
-        ? { description: 'Success', content: { 'application/json': { schema: strip(json(op.response, 'output')) } } }
-        : { description: 'Success' },
-    };
+    const content = op.response
+      ? { 'application/json': { schema: shared.add(op.response, 'output') } }
+      : op.media
+        ? { [op.media]: { schema: { type: 'string' } } }
+        : undefined;
+    const responses: Record<string, unknown> = { [op.ok]: { description: 'Success', ...(content ? { content } : {}) } };
     for (const status of op.errors)
-      responses[status] = { description: 'Problem', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+      responses[status] = { description: 'Problem', content: { 'application/problem+json': { schema: problem } } };
     paths[op.path] ??= {};
     paths[op.path][op.method] = {
+      operationId: op.id,
       summary: op.summary,
-      ...(op.auth ? { security: [{ [op.auth]: [] }] } : {}),
+      // An empty list says the operation needs no credential, rather than leaving it unsaid.
+      security: op.auth ? [{ [op.auth]: [] }] : [],
       ...(parameters.length ? { parameters } : {}),
       ...(op.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: strip(json(op.body, 'input')) } } } }
+        ? { requestBody: { required: true, content: { 'application/json': { schema: shared.add(op.body, 'input') } } } }
         : {}),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Marginalia API', version: '1.0.0', description: 'Comments and moderation.' },
+    info: {
+      title: 'Marginalia API',
+      version: '1.0.0',
+      description: 'Comments and moderation.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
     servers: [{ url: `${serverUrl}/api/v1` }],
     paths,
     components: {
-      schemas: { Problem: strip(json(s.problemSchema, 'output')) },
+      schemas: shared.schemas,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'Owner or moderator token' },
         editToken: { type: 'http', scheme: 'bearer', description: 'The edit token returned when the comment was posted' },

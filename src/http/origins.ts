@@ -1,7 +1,7 @@
 // HTTP: which browser origins may call a site's public API — CORS answers and the write guard.
 import type { Request, RequestHandler, Response } from 'express';
 import type { Site } from '../domain/types';
-import { forbidden } from '../domain/errors';
+import { forbidden, invalidField } from '../domain/errors';
 import { PREVIEW_PAGE } from '../domain/sites';
 
 export interface OriginPolicy {
@@ -25,6 +25,15 @@ export function isAllowedOrigin(site: Site, origin: string, req: Request, policy
   if (site.id === 'demo') return true;
   const page = (req.body as { page?: unknown } | undefined)?.page;
   return page === undefined || page === PREVIEW_PAGE;
+}
+
+/**
+ * A page belongs to its site: a page URL must be on an origin the site accepts writes from, so that nobody can make
+ * a site's feeds and moderators' lists link elsewhere. `url` has already passed the http(s) URL check.
+ */
+export function requirePageOnSite(site: Site, url: string | null | undefined, field: string, req: Request, policy: OriginPolicy): void {
+  if (url === null || url === undefined) return;
+  if (!isAllowedOrigin(site, new URL(url).origin, req, policy)) throw invalidField(field, 'off_site', "must be on one of the site's origins");
 }
 
 export function siteOf(res: Response): Site {

@@ -2,7 +2,7 @@
 import type { AuditEntry, Ban, Comment, Page, ThreadItem, Token } from '../domain/types';
 import type { ModeratedComment } from '../domain/moderation';
 import type { SiteOverview } from '../domain/sites';
-import type { ModeratedCommentOut, PublicComment, SiteOut } from './schemas';
+import type { AuditOut, BanOut, ModeratedCommentOut, PageOut, PublicComment, SiteOut, TokenOut } from './schemas';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -61,7 +61,7 @@ export function excerpt(text: string, max: number): string {
   return plain.length <= max ? plain : plain.slice(0, max - 1).trimEnd() + '…';
 }
 
-export const toBan = (b: Ban & { value: string }) => ({
+export const toBan = (b: Ban & { value: string }): BanOut => ({
   id: b.id,
   kind: b.kind,
   value: b.value,
@@ -71,7 +71,7 @@ export const toBan = (b: Ban & { value: string }) => ({
   createdAt: iso(b.createdAt),
 });
 
-export const toAudit = (a: AuditEntry) => ({
+export const toAudit = (a: AuditEntry): AuditOut => ({
   id: a.id,
   commentId: a.commentId,
   actor: a.actor.type === 'token' ? { type: 'token' as const, id: a.actor.id, label: a.actorLabel } : a.actor,
@@ -82,7 +82,7 @@ export const toAudit = (a: AuditEntry) => ({
   createdAt: iso(a.createdAt),
 });
 
-export const toToken = (t: Token) => ({
+export const toToken = (t: Token): TokenOut => ({
   id: t.id,
   role: t.role,
   site: t.siteId,
@@ -92,11 +92,12 @@ export const toToken = (t: Token) => ({
   revokedAt: isoOrNull(t.revokedAt),
 });
 
-export const toPage = (p: Page) => ({
+export const toPage = (p: Page): PageOut => ({
   key: p.key,
   title: p.title,
   url: p.url,
   closed: p.closed,
+  metadataLocked: p.metadataLocked,
   approvedCount: p.approvedCount,
   pendingCount: p.pendingCount,
   createdAt: iso(p.createdAt),

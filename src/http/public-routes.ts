@@ -6,7 +6,7 @@ import { SiteCache } from '../domain/cache';
 import { identiconSvg } from '../domain/identicon';
 import { notFound } from '../domain/errors';
 import { bearer } from './middleware';
-import { cors, requireAllowedOrigin, siteOf, type OriginPolicy } from './origins';
+import { cors, requireAllowedOrigin, requirePageOnSite, siteOf, type OriginPolicy } from './origins';
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { toOwnComment, toPublic } from './present';
 import { atomFeed } from './feed';
@@ -19,6 +19,13 @@ import {
   postCommentBody,
   reportBody,
   siteParam,
+  countsResponse,
+  editResponse,
+  formTokenResponse,
+  listResponse,
+  postResponse,
+  reportResponse,
+  type Answer,
 } from './schemas';
 
 export interface PublicRouteDeps {
@@ -121,28 +128,29 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     answerCached(req, res, 'list', async (siteId) => {
       const t = await comments.thread(siteId, listQuery.parse(req.query));
       const maxDepth = t.site.settings.maxDepth;
-      return { comments: t.items.map((c) => toPublic(c, maxDepth)), nextCursor: t.nextCursor, page: t.page, maxDepth };
+      return { comments: t.items.map((c) => toPublic(c, maxDepth)), nextCursor: t.nextCursor, page: t.page, maxDepth } satisfies Answer<typeof listResponse>;
     }),
   );
 
   router.post('/sites/:site/comments', writeOrigin, posts, async (req, res) => {
     const input = postCommentBody.parse(req.body ?? {});
+    requirePageOnSite(siteOf(res), input.pageUrl, 'pageUrl', req, deps.origins);
     const r = await comments.post(siteOf(res).id, input, meta(req), Date.now());
     res.status(201).json({
       comment: toOwnComment(r.comment, r.site.settings.maxDepth),
       status: r.comment.status === 'approved' ? 'approved' : 'pending',
       editToken: r.editToken,
       editableUntil: new Date(r.editableUntil).toISOString(),
-    });
+    } satisfies Answer<typeof postResponse>);
   });
 
   router.post('/sites/:site/form-token', writeOrigin, (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ formToken: comments.formToken(siteOf(res).id, Date.now()) });
+    res.json({ formToken: comments.formToken(siteOf(res).id, Date.now()) } satisfies Answer<typeof formTokenResponse>);
   });
 
   router.get('/sites/:site/counts', reads, (req, res) =>
-    answerCached(req, res, 'counts', async (siteId) => ({ counts: await comments.counts(siteId, countsQuery.parse(req.query).page) })),
+    answerCached(req, res, 'counts', async (siteId) => ({ counts: await comments.counts(siteId, countsQuery.parse(req.query).page) }) satisfies Answer<typeof countsResponse>),
   );
 
   router.get('/sites/:site/feed.atom', reads, async (req, res) => {
@@ -155,7 +163,7 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   router.patch('/comments/:id', writeOrigin, async (req, res) => {
     const { body } = editCommentBody.parse(req.body ?? {});
     const r = await comments.edit(req.params.id as string, bearer(req), body, Date.now());
-    res.json({ comment: toOwnComment(r.comment, r.site.settings.maxDepth) });
+    res.json({ comment: toOwnComment(r.comment, r.site.settings.maxDepth) } satisfies Answer<typeof editResponse>);
   });
 
   router.delete('/comments/:id', writeOrigin, async (req, res) => {
@@ -166,7 +174,7 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   router.post('/comments/:id/reports', writeOrigin, reports, async (req, res) => {
     const input = reportBody.parse(req.body ?? {});
     await comments.report(req.params.id as string, input, meta(req), Date.now());
-    res.status(202).json({ status: 'received' });
+    res.status(202).json({ status: 'received' } satisfies Answer<typeof reportResponse>);
   });
 
   router.get('/avatars/:file', (req, res) => {

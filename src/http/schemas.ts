@@ -80,16 +80,18 @@ export const postCommentBody = z
     hp: z.string().max(1000).optional(),
     formToken: z.string().max(200).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'NewComment' });
 
-export const editCommentBody = z.object({ body: textField(1, 10_000, true) }).strict();
+export const editCommentBody = z.object({ body: textField(1, 10_000, true) }).strict().meta({ id: 'CommentEdit' });
 
 export const reportBody = z
   .object({
     reason: z.enum(['spam', 'abuse', 'off-topic', 'other'], { error: 'must be one of spam, abuse, off-topic, other' }),
     note: z.preprocess((v) => (v === '' ? undefined : v), textField(1, 500, true).optional()),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'NewReport' });
 
 export const listQuery = z.object({
   page: textField(1, 512),
@@ -122,31 +124,40 @@ export const publicCommentSchema = z
   .meta({ id: 'PublicComment' });
 export type PublicComment = z.infer<typeof publicCommentSchema>;
 
-export const pageInfoSchema = z.object({
-  key: z.string(),
-  title: z.string().nullable(),
-  url: z.string().nullable(),
-  closed: z.boolean(),
-  commentCount: z.number().int(),
-});
+export const pageInfoSchema = z
+  .object({
+    key: z.string(),
+    title: z.string().nullable(),
+    url: z.string().nullable(),
+    closed: z.boolean(),
+    commentCount: z.number().int(),
+  })
+  .meta({ id: 'PageInfo' });
 
-export const listResponse = z.object({
-  comments: z.array(publicCommentSchema),
-  nextCursor: z.string().nullable(),
-  page: pageInfoSchema,
-  maxDepth: z.number().int(),
-});
+export const listResponse = z
+  .object({
+    comments: z.array(publicCommentSchema),
+    nextCursor: z.string().nullable(),
+    page: pageInfoSchema,
+    maxDepth: z.number().int(),
+  })
+  .meta({ id: 'Thread' });
+export type ThreadOut = z.infer<typeof listResponse>;
 
-export const postResponse = z.object({
-  comment: publicCommentSchema,
-  status: z.enum(['approved', 'pending']),
-  editToken: z.string(),
-  editableUntil: z.string(),
-});
+export const postResponse = z
+  .object({
+    comment: publicCommentSchema,
+    status: z.enum(['approved', 'pending']),
+    editToken: z.string(),
+    editableUntil: z.string(),
+  })
+  .meta({ id: 'Posted' });
+export type PostedOut = z.infer<typeof postResponse>;
 
-export const editResponse = z.object({ comment: publicCommentSchema });
-export const countsResponse = z.object({ counts: z.record(z.string(), z.number().int()) });
-export const formTokenResponse = z.object({ formToken: z.string() });
+export const editResponse = z.object({ comment: publicCommentSchema }).meta({ id: 'Edited' });
+export const countsResponse = z.object({ counts: z.record(z.string(), z.number().int()) }).meta({ id: 'Counts' });
+export const formTokenResponse = z.object({ formToken: z.string() }).meta({ id: 'FormToken' });
+export const reportResponse = z.object({ status: z.literal('received') }).meta({ id: 'ReportReceived' });
 
 export const problemSchema = z
   .object({
@@ -184,9 +195,24 @@ export const actionBody = z
     reason: textField(1, 500, true).optional(),
     trustAuthor: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'ModerationAction' });
 
-export const pageCloseBody = z.object({ page: textField(1, 512), closed: z.boolean() }).strict();
+/** Close or open a page, and set its title and URL; a page is created when it has no comment yet. */
+export const pagePatchBody = z
+  .object({
+    page: textField(1, 512),
+    closed: z.boolean({ error: 'must be true or false' }).optional(),
+    title: z.preprocess((v) => (v === '' ? null : v), textField(1, 300).nullable().optional()),
+    url: optionalUrl(2048),
+  })
+  .strict()
+  .refine((p) => p.closed !== undefined || p.title !== undefined || p.url !== undefined, {
+    message: 'give closed, title or url',
+    path: ['closed'],
+  })
+  .meta({ id: 'PageChange' });
+
 export const pagesQuery = z.object({
   cursor: z.string().max(200).optional(),
   q: z.string().max(200).optional(),
@@ -201,7 +227,8 @@ export const banBody = z
     reason: textField(1, 500, true).optional(),
     expiresAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).nullable().optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'NewBan' });
 
 export const logQuery = z.object({
   cursor: z.string().max(200).optional(),
@@ -209,8 +236,8 @@ export const logQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export const settingsPatchBody = siteSettingsPatchSchema;
-export const settingsResponse = z.object({ settings: siteSettingsSchema });
+export const settingsPatchBody = siteSettingsPatchSchema.meta({ id: 'SettingsChange' });
+export const settingsResponse = z.object({ settings: siteSettingsSchema.meta({ id: 'SiteSettings' }) }).meta({ id: 'Settings' });
 
 export const tokenCreateBody = z
   .object({
@@ -218,89 +245,125 @@ export const tokenCreateBody = z
     site: siteParam.nullable(),
     label: textField(0, 100).default(''),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'NewToken' });
 
-export const moderatedCommentSchema = z.object({
-  id: z.string(),
-  parentId: z.string().nullable(),
-  depth: z.number().int(),
-  status: z.enum(commentStatuses),
-  page: z.object({ key: z.string(), title: z.string().nullable(), url: z.string().nullable(), closed: z.boolean() }),
-  author: z.object({ name: z.string(), email: z.string(), website: z.string().nullable(), avatar: z.string() }),
-  html: z.string(),
-  body: z.string(),
-  createdAt: z.string(),
-  editedAt: z.string().nullable(),
-  reasons: z.array(z.object({ code: z.string(), detail: z.string() })),
-  reports: z.object({
-    count: z.number().int(),
-    items: z.array(z.object({ reason: z.string(), note: z.string().nullable(), createdAt: z.string() })),
-  }),
-  ipHash: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  parent: z.object({ id: z.string(), authorName: z.string(), excerpt: z.string() }).nullable(),
-});
+export const meResponse = z
+  .object({
+    token: z.object({ id: z.string(), role: z.enum(['owner', 'moderator']), site: z.string().nullable(), label: z.string() }),
+    sites: z.array(z.object({ id: z.string(), name: z.string() })),
+  })
+  .meta({ id: 'Me' });
+export type MeOut = z.infer<typeof meResponse>;
+
+export const moderatedCommentSchema = z
+  .object({
+    id: z.string(),
+    parentId: z.string().nullable(),
+    depth: z.number().int(),
+    status: z.enum(commentStatuses),
+    page: z.object({ key: z.string(), title: z.string().nullable(), url: z.string().nullable(), closed: z.boolean() }),
+    author: z.object({ name: z.string(), email: z.string(), website: z.string().nullable(), avatar: z.string() }),
+    html: z.string(),
+    body: z.string(),
+    createdAt: z.string(),
+    editedAt: z.string().nullable(),
+    reasons: z.array(z.object({ code: z.string(), detail: z.string() })),
+    reports: z.object({
+      count: z.number().int(),
+      items: z.array(z.object({ reason: z.string(), note: z.string().nullable(), createdAt: z.string() })),
+    }),
+    ipHash: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    parent: z.object({ id: z.string(), authorName: z.string(), excerpt: z.string() }).nullable(),
+  })
+  .meta({ id: 'ModeratedComment' });
 export type ModeratedCommentOut = z.infer<typeof moderatedCommentSchema>;
 
-export const queueResponse = z.object({
-  items: z.array(moderatedCommentSchema),
-  nextCursor: z.string().nullable(),
-  counts: z.record(z.string(), z.number().int()),
-});
+export const queueResponse = z
+  .object({
+    items: z.array(moderatedCommentSchema),
+    nextCursor: z.string().nullable(),
+    counts: z.record(z.string(), z.number().int()),
+  })
+  .meta({ id: 'Queue' });
 
-export const actionResponse = z.object({
-  results: z.array(
-    z.union([
-      z.object({ id: z.string(), ok: z.literal(true), from: z.enum(commentStatuses), to: z.enum(commentStatuses) }),
-      z.object({ id: z.string(), ok: z.literal(false), error: z.object({ code: z.string(), status: z.number(), detail: z.string() }) }),
+export const actionResponse = z
+  .object({
+    results: z.array(
+      z.union([
+        z.object({ id: z.string(), ok: z.literal(true), from: z.enum(commentStatuses), to: z.enum(commentStatuses) }),
+        z.object({ id: z.string(), ok: z.literal(false), error: z.object({ code: z.string(), status: z.number(), detail: z.string() }) }),
+      ]),
+    ),
+  })
+  .meta({ id: 'ModerationResults' });
+
+export const banSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['email', 'ip']),
+    value: z.string(),
+    reason: z.string().nullable(),
+    commentId: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Ban' });
+export type BanOut = z.infer<typeof banSchema>;
+export const bansResponse = z.object({ items: z.array(banSchema) }).meta({ id: 'Bans' });
+export const bansCreatedResponse = z.object({ bans: z.array(banSchema) }).meta({ id: 'BansCreated' });
+
+export const auditSchema = z
+  .object({
+    id: z.number().int(),
+    commentId: z.string(),
+    actor: z.union([
+      z.object({ type: z.literal('system') }),
+      z.object({ type: z.literal('author') }),
+      z.object({ type: z.literal('token'), id: z.string(), label: z.string().nullable() }),
     ]),
-  ),
-});
+    action: z.string(),
+    from: z.string().nullable(),
+    to: z.string(),
+    reason: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditOut = z.infer<typeof auditSchema>;
+export const logResponse = z.object({ items: z.array(auditSchema), nextCursor: z.string().nullable() }).meta({ id: 'AuditLog' });
 
-export const banSchema = z.object({
-  id: z.string(),
-  kind: z.enum(['email', 'ip']),
-  value: z.string(),
-  reason: z.string().nullable(),
-  commentId: z.string().nullable(),
-  expiresAt: z.string().nullable(),
-  createdAt: z.string(),
-});
+export const tokenSchema = z
+  .object({
+    id: z.string(),
+    role: z.enum(['owner', 'moderator']),
+    site: z.string().nullable(),
+    label: z.string(),
+    createdAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Token' });
+export type TokenOut = z.infer<typeof tokenSchema>;
+export const tokensResponse = z.object({ items: z.array(tokenSchema) }).meta({ id: 'Tokens' });
+export const tokenCreatedResponse = z.object({ token: z.string(), item: tokenSchema }).meta({ id: 'TokenCreated' });
 
-export const auditSchema = z.object({
-  id: z.number().int(),
-  commentId: z.string(),
-  actor: z.union([
-    z.object({ type: z.literal('system') }),
-    z.object({ type: z.literal('author') }),
-    z.object({ type: z.literal('token'), id: z.string(), label: z.string().nullable() }),
-  ]),
-  action: z.string(),
-  from: z.string().nullable(),
-  to: z.string(),
-  reason: z.string().nullable(),
-  createdAt: z.string(),
-});
-
-export const tokenSchema = z.object({
-  id: z.string(),
-  role: z.enum(['owner', 'moderator']),
-  site: z.string().nullable(),
-  label: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-});
-
-export const pageSchema = z.object({
-  key: z.string(),
-  title: z.string().nullable(),
-  url: z.string().nullable(),
-  closed: z.boolean(),
-  approvedCount: z.number().int(),
-  pendingCount: z.number().int(),
-  createdAt: z.string(),
-});
+export const pageSchema = z
+  .object({
+    key: z.string(),
+    title: z.string().nullable(),
+    url: z.string().nullable(),
+    closed: z.boolean(),
+    /** True once a moderator set the title or URL: readers' posts no longer change them. */
+    metadataLocked: z.boolean(),
+    approvedCount: z.number().int(),
+    pendingCount: z.number().int(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'ModeratedPage' });
+export type PageOut = z.infer<typeof pageSchema>;
+export const pagesResponse = z.object({ items: z.array(pageSchema), nextCursor: z.string().nullable() }).meta({ id: 'Pages' });
+export const pageChangedResponse = z.object({ page: pageSchema }).meta({ id: 'PageChanged' });
 
 // Sites.
 export const siteCreateBody = newSiteSchema;
@@ -322,5 +385,8 @@ export const siteSchema = z
   .meta({ id: 'Site' });
 export type SiteOut = z.infer<typeof siteSchema>;
 
-export const siteListResponse = z.object({ items: z.array(siteSchema) });
-export const siteResponse = z.object({ site: siteSchema });
+export const siteListResponse = z.object({ items: z.array(siteSchema) }).meta({ id: 'SiteList' });
+export const siteResponse = z.object({ site: siteSchema }).meta({ id: 'SiteAnswer' });
+
+/** The body a route answers with, as the OpenAPI document publishes it: `res.json(body satisfies Answer<typeof x>)`. */
+export type Answer<S extends z.ZodType> = z.output<S>;

@@ -517,6 +517,42 @@ test('closes a page from the pages view; the next post to it is refused until it
   await expectCleanPage();
 });
 
+test("fixes a page's title and URL from the pages view: an off-site URL is refused beside its field, then readers' posts leave them alone", async () => {
+  await configure(server, { origins: ['https://blog.example'] });
+  await call(server, 'POST', '/api/v1/sites/demo/comments', {
+    body: { page: '/greenway', pageTitle: 'Typed by a stranger', name: 'First', email: 'first@example.com', body: 'First!' },
+  });
+  await signIn();
+  await page.waitForSelector('.list');
+  await page.click('a[data-view=pages]');
+  const row = page.locator('tr', { hasText: '/greenway' });
+  const editButton = row.getByRole('button', { name: 'Edit title and URL of Typed by a stranger' });
+  await editButton.click();
+  // Escape puts the row back as it was, the focus back on the button.
+  await row.getByLabel('Title', { exact: true }).press('Escape');
+  expect(await editButton.evaluate((el) => el === (globalThis as any).document.activeElement)).toBe(true);
+  await editButton.click();
+  const title = row.getByLabel('Title', { exact: true });
+  expect(await title.evaluate((el) => el === (globalThis as any).document.activeElement)).toBe(true);
+  await title.fill('The Greenway Opens');
+  await row.getByLabel('URL', { exact: true }).fill('https://elsewhere.example/greenway');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await row.locator('.field-error', { hasText: "Must be on one of the site's origins" }).waitFor();
+  expect(await row.getByLabel('URL', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+  expect((await call(server, 'GET', '/api/v1/sites/demo/comments?page=/greenway')).body.page.title).toBe('Typed by a stranger');
+  await row.getByLabel('URL', { exact: true }).fill('https://blog.example/2026/greenway');
+  await row.getByRole('button', { name: 'Save' }).click();
+  const link = page.locator('tr', { hasText: '/greenway' }).getByRole('link', { name: 'The Greenway Opens' });
+  await link.waitFor();
+  expect(await link.getAttribute('href')).toBe('https://blog.example/2026/greenway');
+  expect(await page.locator('tr', { hasText: '/greenway' }).textContent()).toContain('set by a moderator');
+  await call(server, 'POST', '/api/v1/sites/demo/comments', {
+    body: { page: '/greenway', pageTitle: 'Hijacked', pageUrl: 'https://blog.example/hijacked', name: 'Later', email: 'later@example.com', body: 'Later.' },
+  });
+  expect((await call(server, 'GET', '/api/v1/sites/demo/comments?page=/greenway')).body.page).toMatchObject({ title: 'The Greenway Opens', url: 'https://blog.example/2026/greenway' });
+  await expectCleanPage([/status of 400/]); // the refused URL
+});
+
 test('the audit log shows who moved which comment from what to what', async () => {
   const id = await post();
   await signInToQueue(1);

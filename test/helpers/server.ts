@@ -38,7 +38,7 @@ export async function startTestServer(options: { env?: Record<string, string> } 
   const repos = openStore(config.databasePath);
   const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config)));
   const app = buildApp({ config, logger, repos, privacy });
-  await bootstrap(config, app.services, logger);
+  await bootstrap(config, app.services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -19,6 +19,9 @@ describe('access log', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toContain('"path":"/api/v1/me"');
     expect(lines[0]).toContain('"status":401');
+    // The full path also for an answer given inside the /api/v1 router, and still without its query.
+    expect(lines[1]).toContain('"path":"/api/v1/sites/demo/moderation/comments"');
+    expect(lines[1]).toContain('"status":200');
     for (const line of server.logs) {
       expect(line).not.toContain('203.0.113.77');
       expect(line).not.toContain('127.0.0.1');

@@ -164,7 +164,7 @@ describe('filters', () => {
 
 describe('what a moderator sees', () => {
   it('includes e-mail, reasons, reports, ipHash, user agent, page title and url, and the parent excerpt', async () => {
-    await configure(server, { moderation: 'none' });
+    await configure(server, { moderation: 'none', origins: ['https://blog.example'] });
     const parent = await newComment({ name: 'Bob', body: 'A'.repeat(200), pageTitle: 'The Post', pageUrl: 'https://blog.example/post' });
     await configure(server, { moderation: 'all' });
     const r = await call(server, 'POST', '/api/v1/sites/demo/comments', {

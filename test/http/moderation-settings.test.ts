@@ -130,7 +130,7 @@ describe('closing and opening a page', () => {
       ['/b', 2, 0, false],
       ['/a', 1, 0, false],
     ]);
-    expect(all.body.items[2]).toEqual({ key: '/a', title: '100% Alpha', url: null, closed: false, approvedCount: 1, pendingCount: 0, createdAt: expect.any(String) });
+    expect(all.body.items[2]).toEqual({ key: '/a', title: '100% Alpha', url: null, closed: false, metadataLocked: false, approvedCount: 1, pendingCount: 0, createdAt: expect.any(String) });
     expect((await list('?q=%25')).body.items.map((p: any) => p.key)).toEqual(['/a']);
     expect((await list('?q=_')).body.items.map((p: any) => p.key)).toEqual(['/c_1']);
     expect((await list('?q=beta')).body.items.map((p: any) => p.key)).toEqual(['/b']);

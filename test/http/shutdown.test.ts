@@ -1,36 +1,12 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { projectRoot } from '../../src/paths';
+import { ensureBuilt, freePort, main, waitForHealth } from '../helpers/process';
 
-const main = path.join(projectRoot, 'dist/src/main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error('server exited early');
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not become healthy');
-}
-
-beforeAll(() => {
-  // The process test runs the built server, as `npm start` does.
-  if (!fs.existsSync(main)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: projectRoot });
-}, 60_000);
+// The process test runs the built server, as `npm start` does.
+beforeAll(ensureBuilt, 60_000);
 
 describe('graceful shutdown', () => {
   it('lets a slow request finish after SIGTERM, refuses new connections, then exits 0', async () => {

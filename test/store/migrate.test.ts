@@ -61,11 +61,30 @@ describe('migrate', () => {
   it('applies a new migration in its own transaction and rolls back a failing one', () => {
     const migrations = copyMigrations();
     const db = openDatabase(path.join(dir, 'm.db'));
-    const applied = migrate(db, migrations).length;
+    const applied = migrate(db, migrations);
     fs.writeFileSync(path.join(migrations, '9999_bad.sql'), 'CREATE TABLE extra (x INTEGER);\nTHIS IS NOT SQL;');
     expect(() => migrate(db, migrations)).toThrow();
     expect(db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'extra'`).pluck().get()).toBe(0);
-    expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(applied);
+    expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(applied.length);
+    db.close();
+  });
+
+  it('0006 adds the moderator lock to the pages a database already has, unlocked', () => {
+    const migrations = copyMigrations();
+    // The database as it was before 0006 (and anything after it): held back, then put back.
+    const held = path.join(dir, 'held');
+    fs.mkdirSync(held);
+    for (const f of fs.readdirSync(migrations).filter((name) => name >= '0006')) fs.renameSync(path.join(migrations, f), path.join(held, f));
+    const db = openDatabase(path.join(dir, 'm.db'));
+    migrate(db, migrations);
+    db.prepare(`INSERT INTO sites (id, name, created_at) VALUES ('s1', 'S', 0)`).run();
+    db.prepare(`INSERT INTO pages (site_id, key, url, title, created_at) VALUES ('s1', '/a', 'https://a.example/a', 'A', 0)`).run();
+    for (const f of fs.readdirSync(held)) fs.renameSync(path.join(held, f), path.join(migrations, f));
+    expect(migrate(db, migrations)).toContain('0006_page_metadata.sql');
+    expect(db.prepare(`SELECT key, url, title, metadata_locked FROM pages`).all()).toEqual([
+      { key: '/a', url: 'https://a.example/a', title: 'A', metadata_locked: 0 },
+    ]);
+    expect(() => db.prepare(`UPDATE pages SET metadata_locked = 2`).run()).toThrow(/CHECK/);
     db.close();
   });
 });

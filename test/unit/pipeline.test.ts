@@ -53,7 +53,7 @@ function ctx(over: Partial<Omit<CheckContext, 'settings'>> & { settings?: SiteSe
 }
 
 function page(over: Partial<Page> = {}): Page {
-  return { id: 1, siteId: 'demo', key: '/post', url: null, title: null, closed: false, approvedCount: 0, pendingCount: 0, createdAt: T - DAY, ...over };
+  return { id: 1, siteId: 'demo', key: '/post', url: null, title: null, closed: false, metadataLocked: false, approvedCount: 0, pendingCount: 0, createdAt: T - DAY, ...over };
 }
 
 /** The error a check throws (synchronously or not) to refuse a post. */

@@ -52,7 +52,7 @@ export class SqliteComments implements CommentRepository {
   constructor(private readonly db: Db) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      pageForPost: p('SELECT id, url, title FROM pages WHERE site_id = ? AND key = ?'),
+      pageForPost: p('SELECT id, url, title, metadata_locked FROM pages WHERE site_id = ? AND key = ?'),
       insertPage: p(`INSERT INTO pages (site_id, key, url, title, created_at) VALUES (@siteId, @key, @url, @title, @now)
         RETURNING id`),
       updatePageInfo: p('UPDATE pages SET url = coalesce(url, @url), title = coalesce(title, @title) WHERE id = @id'),
@@ -186,11 +186,16 @@ export class SqliteComments implements CommentRepository {
     })();
   }
 
-  /** The page's id, created on its first comment. Title and URL are filled in once, not overwritten by any later poster. */
+  /**
+   * The page's id, created on its first comment. A post fills in a title or URL the page lacks, never overwrites
+   * one, and changes nothing once a moderator has set them.
+   */
   private upsertPage(c: NewComment): number {
-    const page = this.s.pageForPost.get(c.siteId, c.page.key) as { id: number; url: string | null; title: string | null } | undefined;
+    const page = this.s.pageForPost.get(c.siteId, c.page.key) as
+      | { id: number; url: string | null; title: string | null; metadata_locked: number }
+      | undefined;
     if (!page) return (this.s.insertPage.get({ siteId: c.siteId, key: c.page.key, url: c.page.url, title: c.page.title, now: c.createdAt }) as { id: number }).id;
-    if ((c.page.url && !page.url) || (c.page.title && !page.title))
+    if (!page.metadata_locked && ((c.page.url && !page.url) || (c.page.title && !page.title)))
       this.s.updatePageInfo.run({ id: page.id, url: c.page.url, title: c.page.title });
     return page.id;
   }

@@ -57,6 +57,7 @@ export interface PageRow {
   url: string | null;
   title: string | null;
   closed: number;
+  metadata_locked: number;
   approved_count: number;
   pending_count: number;
   created_at: number;
@@ -70,6 +71,7 @@ export function toPage(r: PageRow): Page {
     url: r.url,
     title: r.title,
     closed: r.closed === 1,
+    metadataLocked: r.metadata_locked === 1,
     approvedCount: r.approved_count,
     pendingCount: r.pending_count,
     createdAt: r.created_at,

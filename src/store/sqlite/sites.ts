@@ -1,7 +1,7 @@
 // Store: sites and pages.
 import type { Db } from '../db';
 import type { PageRepository, SiteRepository } from '../../domain/ports';
-import type { Page, Site } from '../../domain/types';
+import type { Page, PageChange, Site } from '../../domain/types';
 import { conflict } from '../../domain/errors';
 import { toPage, toSite, type PageRow, type SiteRow } from './rows';
 
@@ -51,7 +51,7 @@ export class SqliteSites implements SiteRepository {
 export class SqlitePages implements PageRepository {
   private readonly findStmt;
   private readonly findManyStmt;
-  private readonly setClosedStmt;
+  private readonly updateStmt;
   private readonly listStmt;
 
   constructor(db: Db) {
@@ -59,9 +59,19 @@ export class SqlitePages implements PageRepository {
     this.findManyStmt = db.prepare<[string, string], PageRow>(
       'SELECT * FROM pages WHERE site_id = ? AND key IN (SELECT value FROM json_each(?))',
     );
-    this.setClosedStmt = db.prepare<{ siteId: string; key: string; closed: number; now: number }, PageRow>(
-      `INSERT INTO pages (site_id, key, closed, created_at) VALUES (@siteId, @key, @closed, @now)
-       ON CONFLICT (site_id, key) DO UPDATE SET closed = excluded.closed RETURNING *`,
+    // Each field changes only when given (its set* flag); giving the title or URL locks both.
+    this.updateStmt = db.prepare<
+      { siteId: string; key: string; closed: number | null; setTitle: number; title: string | null; setUrl: number; url: string | null; now: number },
+      PageRow
+    >(
+      `INSERT INTO pages (site_id, key, closed, title, url, metadata_locked, created_at)
+         VALUES (@siteId, @key, coalesce(@closed, 0), @title, @url, max(@setTitle, @setUrl), @now)
+       ON CONFLICT (site_id, key) DO UPDATE SET
+         closed = coalesce(@closed, closed),
+         title = CASE WHEN @setTitle THEN @title ELSE title END,
+         url = CASE WHEN @setUrl THEN @url ELSE url END,
+         metadata_locked = max(metadata_locked, @setTitle, @setUrl)
+       RETURNING *`,
     );
     this.listStmt = db.prepare<{ siteId: string; afterId: number; limit: number; like: string | null }, PageRow>(
       `SELECT * FROM pages WHERE site_id = @siteId AND id < @afterId
@@ -79,8 +89,18 @@ export class SqlitePages implements PageRepository {
     return this.findManyStmt.all(siteId, JSON.stringify(keys)).map(toPage);
   }
 
-  async setClosed(siteId: string, key: string, closed: boolean, now: number): Promise<Page> {
-    return toPage(this.setClosedStmt.get({ siteId, key, closed: closed ? 1 : 0, now })!);
+  async update(siteId: string, key: string, change: PageChange, now: number): Promise<Page> {
+    const row = this.updateStmt.get({
+      siteId,
+      key,
+      closed: change.closed === undefined ? null : change.closed ? 1 : 0,
+      setTitle: change.title === undefined ? 0 : 1,
+      title: change.title ?? null,
+      setUrl: change.url === undefined ? 0 : 1,
+      url: change.url ?? null,
+      now,
+    });
+    return toPage(row!);
   }
 
   async list(siteId: string, opts: { afterId: number | null; limit: number; q: string | null }): Promise<Page[]> {
