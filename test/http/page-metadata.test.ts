@@ -35,7 +35,7 @@ describe('the page URL a post gives', () => {
   ])('is refused on %s (400 naming pageUrl), and nothing is stored', async (_what, pageUrl) => {
     const r = await fromBlog(commentInput({ page: '/a', pageUrl, pageTitle: 'Article A' }));
     expectProblem(r, 400);
-    expect(r.body.errors).toEqual([{ path: 'pageUrl', message: "must be on one of the site's origins" }]);
+    expect(r.body.errors).toEqual([{ path: 'pageUrl', code: 'off_site', message: "must be on one of the site's origins" }]);
     expect((await publicList(server, '/a')).body).toMatchObject({ comments: [], page: { title: null, url: null, commentCount: 0 } });
     const pages = await call(server, 'GET', '/api/v1/sites/demo/moderation/pages', { token: server.ownerToken });
     expect(pages.body.items).toEqual([]);
