@@ -10,6 +10,7 @@ import { CommentService } from './domain/comments';
 import { ModerationService } from './domain/moderation';
 import { AccessService } from './domain/access';
 import { SiteService } from './domain/sites';
+import { DomainEvents } from './domain/events';
 import { requestContext, accessLog, requireJsonBody } from './http/middleware';
 import { errorHandler, notFoundHandler } from './http/problem';
 import { publicRoutes, type CachedBody } from './http/public-routes';
@@ -32,27 +33,31 @@ export interface AppDeps {
 }
 
 export interface Services {
+  events: DomainEvents;
   comments: CommentService;
   moderation: ModerationService;
   access: AccessService;
   sites: SiteService;
 }
 
-export function buildServices(deps: { repos: Repositories; privacy: Privacy; onSiteChanged?: (siteId: string) => void }): Services {
+export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents }): Services {
   const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites) };
-  const onSiteChanged = deps.onSiteChanged ?? (() => {});
+  const events = deps.events ?? new DomainEvents();
   return {
-    comments: new CommentService({ repos, privacy: deps.privacy, onSiteChanged }),
-    moderation: new ModerationService({ repos, privacy: deps.privacy, onSiteChanged }),
+    events,
+    comments: new CommentService({ repos, privacy: deps.privacy, events }),
+    moderation: new ModerationService({ repos, privacy: deps.privacy, events }),
     access: new AccessService({ repos }),
-    sites: new SiteService({ repos, onSiteChanged }),
+    sites: new SiteService({ repos, events }),
   };
 }
 
 export function buildApp(deps: AppDeps): express.Express & { services: Services } {
   const { config, logger } = deps;
   const cache = new SiteCache<CachedBody>();
-  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, onSiteChanged: (id) => cache.invalidate(id) });
+  const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
+  events.onAny((e) => cache.invalidate(e.siteId));
+  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events });
   const stores = deps.rateLimitStores ?? memoryStores;
   const app = express() as express.Express & { services: Services };
   app.services = services;

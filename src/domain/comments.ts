@@ -8,6 +8,7 @@ import { editChecks, moderate } from './pipeline';
 import { newCommentId, newSecret } from './ids';
 import { conflict, forbidden, invalidField, notFound, unauthorized } from './errors';
 import { charLength } from './text';
+import type { ChangeCause, DomainEvents } from './events';
 
 export interface PostInput {
   page: string;
@@ -31,7 +32,7 @@ export interface RequestMeta {
 export interface CommentServiceDeps {
   repos: Repositories;
   privacy: Privacy;
-  onSiteChanged: (siteId: string) => void;
+  events: DomainEvents;
 }
 
 export interface ThreadPage {
@@ -168,7 +169,15 @@ export class CommentService {
       editTokenHash: sha256Hex(editToken),
       createdAt: now,
     });
-    if (comment.status === 'approved') this.deps.onSiteChanged(siteId);
+    this.deps.events.emit({
+      type: 'comment.created',
+      siteId,
+      pageId: comment.pageId,
+      commentId: comment.id,
+      parentId: comment.parentId,
+      status: comment.status,
+      at: now,
+    });
     return { comment, site, editToken, editableUntil: now + settings.editWindowMinutes * 60_000 };
   }
 
@@ -229,14 +238,14 @@ export class CommentService {
       });
       updated = { ...updated, status: to };
     }
-    this.deps.onSiteChanged(site.id);
+    this.changed(site.id, comment, 'edited', now);
     return { comment: updated, site };
   }
 
   async remove(id: string, editToken: string | undefined, now: number): Promise<void> {
-    const { site } = await this.authorised(id, editToken, now);
+    const { comment, site } = await this.authorised(id, editToken, now);
     await this.deps.repos.comments.deleteByAuthor(id, now);
-    this.deps.onSiteChanged(site.id);
+    this.changed(site.id, comment, 'deleted', now);
   }
 
   async report(
@@ -259,7 +268,11 @@ export class CommentService {
       now,
     });
     if (result === 'duplicate') throw conflict('already_reported', 'You have already reported this comment.');
-    this.deps.onSiteChanged(site.id);
+    this.changed(site.id, comment, 'reported', now);
+  }
+
+  private changed(siteId: string, comment: Comment, cause: ChangeCause, now: number): void {
+    this.deps.events.emit({ type: 'comments.changed', siteId, pageIds: [comment.pageId], commentIds: [comment.id], cause, at: now });
   }
 }
 

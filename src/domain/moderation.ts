@@ -4,6 +4,7 @@ import type { Actor, AuditEntry, Ban, CommentStatus, Page, PageChange, Site, Tok
 import { Privacy } from './privacy';
 import { newBanId } from './ids';
 import { badRequest, invalidField, notFound } from './errors';
+import type { DomainEvents } from './events';
 
 export const moderationActions = ['approve', 'reject', 'spam', 'delete', 'restore'] as const;
 export type ModerationAction = (typeof moderationActions)[number];
@@ -50,7 +51,7 @@ const decode = (v: string, field: string, pattern: RegExp) => {
 
 export class ModerationService {
   constructor(
-    private readonly deps: { repos: Repositories; privacy: Privacy; onSiteChanged: (siteId: string) => void },
+    private readonly deps: { repos: Repositories; privacy: Privacy; events: DomainEvents },
   ) {}
 
   actorOf(token: Token): Actor {
@@ -99,7 +100,9 @@ export class ModerationService {
       includeAuthorsPending: input.trustAuthor === true,
       now,
     });
-    this.deps.onSiteChanged(site.id);
+    const ids = results.filter((r) => r.ok).map((r) => r.id);
+    // Approving with trustAuthor also changes the author's other comments, on any page.
+    if (ids.length > 0) this.deps.events.emit({ type: 'comments.changed', siteId: site.id, pageIds: null, commentIds: ids, cause: 'moderated', at: now });
     return results;
   }
 
@@ -113,7 +116,7 @@ export class ModerationService {
   /** Close or open a page, or fix its title and URL (which readers' posts then leave alone). */
   async updatePage(site: Site, key: string, change: PageChange, now: number): Promise<Page> {
     const page = await this.deps.repos.pages.update(site.id, key, change, now);
-    this.deps.onSiteChanged(site.id);
+    this.deps.events.emit({ type: 'page.changed', siteId: site.id, pageId: page.id, at: now });
     return page;
   }
 

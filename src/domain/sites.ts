@@ -13,6 +13,7 @@ import {
 import { hasBidiControls, hasControlCharacters, hasLoneSurrogate } from './text';
 import { forbidden, notFound } from './errors';
 import { covers } from './access';
+import type { DomainEvents } from './events';
 
 /**
  * The page the console's live preview of a site's widget uses. Not a path, so no article's default page key
@@ -47,7 +48,7 @@ export interface SiteOverview {
 
 export class SiteService {
   constructor(
-    private readonly deps: { repos: Repositories; onSiteChanged: (siteId: string) => void },
+    private readonly deps: { repos: Repositories; events: DomainEvents },
   ) {}
 
   /** `settings` sets anything else at creation (tests, scripts); the fields of `NewSite` win over it. */
@@ -85,7 +86,7 @@ export class SiteService {
     const site = await this.get(id);
     const settings = changes.settings ? mergeSettings(site.settings, changes.settings) : undefined;
     const updated = await this.deps.repos.sites.update(id, { name: changes.name, settings });
-    this.deps.onSiteChanged(id);
+    this.deps.events.emit({ type: 'site.changed', siteId: id, at: Date.now() });
     return updated!;
   }
 

@@ -1,0 +1,58 @@
+// What happened in the domain, told to whoever keeps something derived from it (answer cache, live streams,
+// notifications). Services emit after their transaction commits, so a listener never sees a change that was rolled back.
+import type { CommentStatus } from './types';
+
+export type DomainEvent =
+  /** A comment was stored; `status` is what moderation decided. */
+  | { type: 'comment.created'; siteId: string; pageId: number; commentId: string; parentId: string | null; status: CommentStatus; at: number }
+  /**
+   * Comments' text, status, reports or counters changed. `pageIds` names the pages whose public answers may change;
+   * null means any page of the site.
+   */
+  | { type: 'comments.changed'; siteId: string; pageIds: readonly number[] | null; commentIds: readonly string[]; cause: ChangeCause; at: number }
+  /** A page's own fields (title, URL, closed) changed. */
+  | { type: 'page.changed'; siteId: string; pageId: number; at: number }
+  /** The site's settings or name changed: every answer of the site may change. */
+  | { type: 'site.changed'; siteId: string; at: number };
+
+export type ChangeCause = 'edited' | 'deleted' | 'reported' | 'moderated' | 'imported' | 'erased' | 'voted' | 'featured';
+
+export type DomainEventType = DomainEvent['type'];
+type Of<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
+type Listener<T extends DomainEventType> = (event: Of<T>) => void;
+type AnyListener = (event: DomainEvent) => void;
+
+export class DomainEvents {
+  private readonly listeners = new Map<DomainEventType, AnyListener[]>();
+
+  /** `onError` hears a listener that threw; the write that emitted has already committed and must not fail. */
+  constructor(private readonly onError: (err: unknown, event: DomainEvent) => void = () => {}) {}
+
+  on<T extends DomainEventType>(type: T, listener: Listener<T>): () => void {
+    const list = this.listeners.get(type) ?? [];
+    // Only events of `type` reach it (emit looks up by type), so the wider signature is never used.
+    const any = listener as unknown as AnyListener;
+    list.push(any);
+    this.listeners.set(type, list);
+    return () => {
+      const i = list.indexOf(any);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /** Every event, whatever its type: for listeners that only need to know a site changed. */
+  onAny(listener: (event: DomainEvent) => void): () => void {
+    const offs = (['comment.created', 'comments.changed', 'page.changed', 'site.changed'] as const).map((t) => this.on(t, listener));
+    return () => offs.forEach((off) => off());
+  }
+
+  emit(event: DomainEvent): void {
+    for (const listener of this.listeners.get(event.type) ?? []) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.onError(err, event);
+      }
+    }
+  }
+}
