@@ -5,7 +5,7 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import type { Repositories } from './domain/ports';
 import { Privacy } from './domain/privacy';
-import { AnswerCache } from './domain/cache';
+import { AnswerCache, changeOf } from './domain/cache';
 import { CommentService } from './domain/comments';
 import { ModerationService } from './domain/moderation';
 import { AccessService } from './domain/access';
@@ -60,7 +60,7 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services;
     onStats: (stats) => logger.debug({ cache: stats }, 'answer cache'),
   });
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
-  events.onAny((e) => cache.invalidate(e.siteId, { site: true }));
+  events.onAny((e) => cache.invalidate(e.siteId, changeOf(e)));
   const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events });
   const stores = deps.rateLimitStores ?? memoryStores;
   const app = express() as express.Express & { services: Services; cache: AnswerCache<CachedBody> };

@@ -2,6 +2,7 @@
 // dropped as soon as a write changes what it was built from. One process is exact; replicas would share the
 // invalidations (e.g. over Redis pub/sub) instead.
 import { Lru } from './lru';
+import type { DomainEvent } from './events';
 
 /** What an answer was built from, so a write can drop exactly the answers it changes. */
 export interface AnswerScope {
@@ -15,6 +16,21 @@ export interface AnswerScope {
 
 /** What a write changed on a site, as the cache needs to know it. */
 export type Change = { site: true } | { pageIds: readonly number[]; pageMayBeNew: boolean };
+
+/** As narrow as the event allows: a page's change stales that page's answers and the site-wide ones that show it. */
+export function changeOf(e: DomainEvent): Change {
+  switch (e.type) {
+    case 'comment.created':
+      return { pageIds: [e.pageId], pageMayBeNew: e.newPage ?? true };
+    case 'comments.changed':
+      return e.pageIds === null ? { site: true } : { pageIds: e.pageIds, pageMayBeNew: false };
+    case 'page.changed':
+      // A moderator may close or title a page nobody has commented on yet, which creates it.
+      return { pageIds: [e.pageId], pageMayBeNew: true };
+    case 'site.changed':
+      return { site: true };
+  }
+}
 
 export interface CacheStats {
   maxBytes: number;

@@ -184,6 +184,7 @@ export class CommentService {
       type: 'comment.created',
       siteId,
       pageId: comment.pageId,
+      newPage: page === null,
       commentId: comment.id,
       parentId: comment.parentId,
       status: comment.status,

@@ -1,4 +1,4 @@
-import { AnswerCache, type AnswerScope } from '../../src/domain/cache';
+import { AnswerCache, changeOf, type AnswerScope } from '../../src/domain/cache';
 import { Lru } from '../../src/domain/lru';
 
 const page = (...pageIds: number[]): AnswerScope => ({ pageIds, newPages: false, allPages: false });
@@ -219,5 +219,18 @@ describe('AnswerCache', () => {
     await read('a', 'k3', 'v');
     await read('a', 'k3', 'v'); // a hit reports nothing
     expect(seen).toEqual([1, 3]);
+  });
+});
+
+describe('changeOf', () => {
+  const at = 0;
+  it('narrows each domain event to what it changed', () => {
+    expect(changeOf({ type: 'comment.created', siteId: 's', pageId: 3, newPage: false, commentId: 'c', parentId: null, status: 'approved', at })).toEqual({ pageIds: [3], pageMayBeNew: false });
+    // An emitter that does not say whether the page is new: assume it may be.
+    expect(changeOf({ type: 'comment.created', siteId: 's', pageId: 3, commentId: 'c', parentId: null, status: 'approved', at })).toEqual({ pageIds: [3], pageMayBeNew: true });
+    expect(changeOf({ type: 'comments.changed', siteId: 's', pageIds: [1, 2], commentIds: ['c'], cause: 'moderated', at })).toEqual({ pageIds: [1, 2], pageMayBeNew: false });
+    expect(changeOf({ type: 'comments.changed', siteId: 's', pageIds: null, commentIds: ['c'], cause: 'imported', at })).toEqual({ site: true });
+    expect(changeOf({ type: 'page.changed', siteId: 's', pageId: 4, at })).toEqual({ pageIds: [4], pageMayBeNew: true });
+    expect(changeOf({ type: 'site.changed', siteId: 's', at })).toEqual({ site: true });
   });
 });
