@@ -5,7 +5,7 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import type { Repositories } from './domain/ports';
 import { Privacy } from './domain/privacy';
-import { SiteCache } from './domain/cache';
+import { AnswerCache, changeOf } from './domain/cache';
 import { CommentService } from './domain/comments';
 import { ModerationService } from './domain/moderation';
 import { AccessService } from './domain/access';
@@ -13,7 +13,7 @@ import { SiteService } from './domain/sites';
 import { DomainEvents } from './domain/events';
 import { requestContext, accessLog, requireJsonBody } from './http/middleware';
 import { errorHandler, notFoundHandler } from './http/problem';
-import { publicRoutes, type CachedBody } from './http/public-routes';
+import { publicRoutes, cachedBodyBytes, type CachedBody } from './http/public-routes';
 import { moderationRoutes } from './http/moderation-routes';
 import { assetRoutes } from './http/assets';
 import { buildOpenApi } from './http/openapi';
@@ -52,15 +52,20 @@ export function buildServices(deps: { repos: Repositories; privacy: Privacy; eve
   };
 }
 
-export function buildApp(deps: AppDeps): express.Express & { services: Services } {
+export function buildApp(deps: AppDeps): express.Express & { services: Services; cache: AnswerCache<CachedBody> } {
   const { config, logger } = deps;
-  const cache = new SiteCache<CachedBody>();
+  const cache = new AnswerCache<CachedBody>({
+    maxBytes: config.cacheMaxBytes,
+    sizeOf: cachedBodyBytes,
+    onStats: (stats) => logger.debug({ cache: stats }, 'answer cache'),
+  });
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
-  events.onAny((e) => cache.invalidate(e.siteId));
+  events.onAny((e) => cache.invalidate(e.siteId, changeOf(e)));
   const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events });
   const stores = deps.rateLimitStores ?? memoryStores;
-  const app = express() as express.Express & { services: Services };
+  const app = express() as express.Express & { services: Services; cache: AnswerCache<CachedBody> };
   app.services = services;
+  app.cache = cache;
 
   app.disable('x-powered-by');
   // Our own ETags are content hashes of cached answers; Express's would hash every body again.

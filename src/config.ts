@@ -17,6 +17,8 @@ const envSchema = z.object({
     .optional(),
   PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL', protocol: /^https?$/ }).optional(),
   TRUST_PROXY: bool.default(false),
+  // Public answers kept in memory; 0 keeps none.
+  CACHE_MAX_BYTES: z.coerce.number({ message: 'must be a number of bytes' }).int('must be a whole number').min(0, 'must not be negative').default(32 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -30,6 +32,8 @@ export interface Config {
   readonly publicUrl: string;
   readonly trustProxy: boolean;
   readonly logLevel: string;
+  /** Byte budget of the public answer cache. */
+  readonly cacheMaxBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -53,5 +57,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    cacheMaxBytes: e.CACHE_MAX_BYTES,
   });
 }

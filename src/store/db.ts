@@ -14,6 +14,7 @@ export function openDatabase(file: string): Db {
   db.pragma('busy_timeout = 5000');
   // Fewer, larger checkpoints: hot index pages are rewritten by many commits, so copying them less often saves most writes.
   db.pragma('wal_autocheckpoint = 10000');
-  db.pragma('cache_size = -65536');
+  // 16 MiB of pages: the hot indexes fit, and the whole process stays near its 120 MB goal (docs/memory.md).
+  db.pragma('cache_size = -16384');
   return db;
 }

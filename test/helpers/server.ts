@@ -20,6 +20,8 @@ export interface TestServer {
   /** Every log line the server wrote, as JSON text. */
   logs: string[];
   services: Services;
+  /** The app's answer cache, for tests that tell a hit from a miss. */
+  cache: ReturnType<typeof buildApp>['cache'];
   repos: Repositories;
   stop(): Promise<void>;
 }
@@ -50,6 +52,7 @@ export async function startTestServer(options: { env?: Record<string, string> } 
     dataDir,
     logs,
     services: app.services,
+    cache: app.cache,
     repos,
     async stop() {
       server.closeAllConnections();
