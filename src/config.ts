@@ -18,6 +18,8 @@ const envSchema = z.object({
   PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL', protocol: /^https?$/ }).optional(),
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OVERLOAD_LAG_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(0).max(60_000).default(500),
 });
 
 export interface Config {
@@ -30,6 +32,10 @@ export interface Config {
   readonly publicUrl: string;
   readonly trustProxy: boolean;
   readonly logLevel: string;
+  /** Bearer token for /metrics; without it /metrics answers loopback only. */
+  readonly metricsToken: string | undefined;
+  /** Event-loop lag past which new requests get 503 (0: never). */
+  readonly overloadLagMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -53,5 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
+    overloadLagMs: e.OVERLOAD_LAG_MS,
   });
 }

@@ -11,7 +11,8 @@ export { migrate, MigrationError } from './migrate';
 export { openDatabase } from './db';
 
 export function createSqliteRepositories(db: Db): Repositories {
-  const ping = db.prepare('SELECT 1 AS ok');
+  // A real read of the schema, not just a live handle: a missing or unreadable file fails it.
+  const ping = db.prepare('SELECT count(*) > 0 AS ok FROM schema_migrations');
   return {
     sites: new SqliteSites(db),
     siteActivity: new SqliteSiteActivity(db),

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { openStore } from '../../src/store';
 import { deriveKeys, Privacy } from '../../src/domain/privacy';
-import { buildApp, type Services } from '../../src/app';
+import { buildApp, type App, type Services } from '../../src/app';
 import { bootstrap, loadOrCreateSecretKey } from '../../src/bootstrap';
 import type { Repositories } from '../../src/domain/ports';
 
@@ -21,11 +21,12 @@ export interface TestServer {
   logs: string[];
   services: Services;
   repos: Repositories;
+  app: App;
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { env?: Record<string, string> } = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-test-'));
+export async function startTestServer(options: { env?: Record<string, string>; /** Parent of the temp DATA_DIR. */ under?: string } = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(options.under ?? os.tmpdir(), 'marginalia-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...options.env });
   const logs: string[] = [];
   const sink = new Writable({
@@ -51,6 +52,7 @@ export async function startTestServer(options: { env?: Record<string, string> } 
     logs,
     services: app.services,
     repos,
+    app,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
