@@ -25,6 +25,7 @@ import { siteRoutes } from './http/site-routes';
 import { Metrics } from './metrics/registry';
 import { registerServiceGauges } from './metrics/service-gauges';
 import { httpMetrics, metricsEndpoint } from './http/metrics';
+import { LagMonitor, shedLoad } from './http/overload';
 
 export interface AppDeps {
   config: Config;
@@ -94,6 +95,7 @@ export function buildApp(deps: AppDeps): App {
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     }),
   );
+  app.use(shedLoad(new LagMonitor(config.overloadLagMs), app.metrics));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -10,6 +10,7 @@ import { cors, requireAllowedOrigin, requirePageOnSite, siteOf, type OriginPolic
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { toOwnComment, toPublic } from './present';
 import { atomFeed } from './feed';
+import type { RefuseOnMiss } from './overload';
 import {
   commentIdSchema,
   countsQuery,
@@ -117,6 +118,9 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     const key = `${kind}\0${rawQuery(req)}`;
     let entry = cache.get(siteId, key);
     if (!entry) {
+      // Under overload only answers already built are served (src/http/overload.ts).
+      const refuse = res.locals.refuseOnMiss as RefuseOnMiss | undefined;
+      if (refuse) throw refuse();
       const version = cache.version(siteId);
       entry = cachedJson(await build(siteId));
       cache.set(siteId, key, entry, version);
