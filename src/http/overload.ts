@@ -13,12 +13,19 @@ const HOLD_MS = 1000;
 export class LagMonitor {
   private last = performance.now();
   private lastLag = 0;
+  /** Start-up work (migrations, first-start set-up) runs before the first tick; that stall is not load. */
+  private started = false;
   private spikeAt = -Infinity;
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly thresholdMs: number) {
     this.timer = setInterval(() => {
       const now = performance.now();
+      if (!this.started) {
+        this.started = true;
+        this.last = now;
+        return;
+      }
       this.lastLag = Math.max(0, now - this.last - SAMPLE_MS);
       this.last = now;
       if (this.thresholdMs > 0 && this.lastLag > this.thresholdMs) this.spikeAt = now;
@@ -29,6 +36,7 @@ export class LagMonitor {
 
   /** The most recent lag, or the current stall when the timer itself has not run for longer. */
   lagMs(now = performance.now()): number {
+    if (!this.started) return 0;
     return Math.max(this.lastLag, now - this.last - SAMPLE_MS);
   }
 

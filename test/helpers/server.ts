@@ -27,7 +27,8 @@ export interface TestServer {
 
 export async function startTestServer(options: { env?: Record<string, string>; /** Parent of the temp DATA_DIR. */ under?: string } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(options.under ?? os.tmpdir(), 'marginalia-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...options.env });
+  // The overload guard is off unless a test asks for it: this loop also runs the test's own synchronous work.
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', OVERLOAD_LAG_MS: '0', ...options.env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
