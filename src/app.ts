@@ -23,6 +23,10 @@ import { cachedSites } from './domain/site-directory';
 import { InstallCheck } from './domain/install-check';
 import { installCheck } from './http/install-check';
 import { siteRoutes } from './http/site-routes';
+import { Metrics } from './metrics/registry';
+import { registerCacheGauges, registerServiceGauges } from './metrics/service-gauges';
+import { httpMetrics, metricsEndpoint } from './http/metrics';
+import { LagMonitor, shedLoad } from './http/overload';
 
 export interface AppDeps {
   config: Config;
@@ -30,7 +34,17 @@ export interface AppDeps {
   repos: Repositories;
   privacy: Privacy;
   rateLimitStores?: RateLimitStoreFactory;
+  /** Where the app's metrics go; other modules register gauges on the same one (src/metrics/registry.ts). */
+  metrics?: Metrics;
 }
+
+export type App = express.Express & {
+  services: Services;
+  cache: AnswerCache<CachedBody>;
+  metrics: Metrics;
+  /** From now on /readyz fails and answers close their connections, so a balancer sends new work elsewhere. */
+  drain(): void;
+};
 
 export interface Services {
   events: DomainEvents;
@@ -52,7 +66,7 @@ export function buildServices(deps: { repos: Repositories; privacy: Privacy; eve
   };
 }
 
-export function buildApp(deps: AppDeps): express.Express & { services: Services; cache: AnswerCache<CachedBody> } {
+export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
   const cache = new AnswerCache<CachedBody>({
     maxBytes: config.cacheMaxBytes,
@@ -63,15 +77,27 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services;
   events.onAny((e) => cache.invalidate(e.siteId, changeOf(e)));
   const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events });
   const stores = deps.rateLimitStores ?? memoryStores;
-  const app = express() as express.Express & { services: Services; cache: AnswerCache<CachedBody> };
+  const app = express() as App;
   app.services = services;
   app.cache = cache;
+  app.metrics = deps.metrics ?? new Metrics();
+  registerServiceGauges(app.metrics, { repos: deps.repos, databasePath: config.databasePath });
+  registerCacheGauges(app.metrics, cache);
+  let draining = false;
+  app.drain = () => {
+    draining = true;
+  };
 
   app.disable('x-powered-by');
   // Our own ETags are content hashes of cached answers; Express's would hash every body again.
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
 
+  app.use(httpMetrics(app, app.metrics));
+  app.use((_req, res, next) => {
+    if (draining) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use(requestContext(logger));
   app.use(accessLog(logger));
   app.use(
@@ -81,14 +107,17 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services;
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     }),
   );
+  app.use(shedLoad(new LagMonitor(config.overloadLagMs), app.metrics));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (draining) return void res.status(503).json({ status: 'draining' });
     const ok = await deps.repos.ping().catch(() => false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable' });
   });
+  app.get('/metrics', metricsEndpoint(app.metrics, config.metricsToken));
 
   let openapi: string | null = null;
   app.get('/api/v1/openapi.json', (_req, res) => {

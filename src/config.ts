@@ -20,6 +20,8 @@ const envSchema = z.object({
   // Public answers kept in memory; 0 keeps none.
   CACHE_MAX_BYTES: z.coerce.number({ message: 'must be a number of bytes' }).int('must be a whole number').min(0, 'must not be negative').default(32 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OVERLOAD_LAG_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(0).max(60_000).default(500),
 });
 
 export interface Config {
@@ -34,6 +36,10 @@ export interface Config {
   readonly logLevel: string;
   /** Byte budget of the public answer cache. */
   readonly cacheMaxBytes: number;
+  /** Bearer token for /metrics; without it /metrics answers loopback only. */
+  readonly metricsToken: string | undefined;
+  /** Event-loop lag past which new requests get 503 (0: never). */
+  readonly overloadLagMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -58,5 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     cacheMaxBytes: e.CACHE_MAX_BYTES,
+    metricsToken: e.METRICS_TOKEN,
+    overloadLagMs: e.OVERLOAD_LAG_MS,
   });
 }

@@ -97,7 +97,9 @@ export function siteLimiter(opts: {
     legacyHeaders: false,
     store: opts.stores(opts.name),
     keyGenerator: opts.key ?? ((req, res) => `${res.locals.siteId}:${ipKeyGenerator(req.ip ?? '')}`),
-    handler: (req, _res, next) => {
+    handler: (req, res, next) => {
+      // Counted by the metrics middleware when the answer goes out.
+      res.locals.rateLimited = opts.name;
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : opts.windowMs / 1000;
       next(tooManyRequests(`Too many requests; try again in ${seconds} s.`, seconds));

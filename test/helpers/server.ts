@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { openStore } from '../../src/store';
 import { deriveKeys, Privacy } from '../../src/domain/privacy';
-import { buildApp, type Services } from '../../src/app';
+import { buildApp, type App, type Services } from '../../src/app';
 import { bootstrap, loadOrCreateSecretKey } from '../../src/bootstrap';
 import type { Repositories } from '../../src/domain/ports';
 
@@ -23,12 +23,14 @@ export interface TestServer {
   /** The app's answer cache, for tests that tell a hit from a miss. */
   cache: ReturnType<typeof buildApp>['cache'];
   repos: Repositories;
+  app: App;
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { env?: Record<string, string> } = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...options.env });
+export async function startTestServer(options: { env?: Record<string, string>; /** Parent of the temp DATA_DIR. */ under?: string } = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(options.under ?? os.tmpdir(), 'marginalia-test-'));
+  // The overload guard is off unless a test asks for it: this loop also runs the test's own synchronous work.
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', OVERLOAD_LAG_MS: '0', ...options.env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -54,6 +56,7 @@ export async function startTestServer(options: { env?: Record<string, string> } 
     services: app.services,
     cache: app.cache,
     repos,
+    app,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

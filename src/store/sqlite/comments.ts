@@ -183,7 +183,7 @@ export class SqliteComments implements CommentRepository {
       });
       const comment = toComment(this.s.get.get(c.id) as CommentRow);
       return { comment };
-    })();
+    }).immediate();
   }
 
   /**
@@ -241,7 +241,7 @@ export class SqliteComments implements CommentRepository {
       const { addReasons, ...body } = edit;
       const reasons = JSON.stringify([...(JSON.parse(current.reasons) as Reason[]), ...addReasons]);
       return toComment(this.s.editBody.get({ id, ...body, reasons }) as CommentRow);
-    })();
+    }).immediate();
   }
 
   async deleteByAuthor(id: string, now: number): Promise<void> {
@@ -261,7 +261,7 @@ export class SqliteComments implements CommentRepository {
         now,
       });
       this.refreshShown(id);
-    })();
+    }).immediate();
   }
 
   async lastPostAtByIp(siteId: string, ipHmac: string): Promise<number | null> {
@@ -302,7 +302,7 @@ export class SqliteComments implements CommentRepository {
         this.refreshShown(r.commentId);
       }
       return 'added' as const;
-    })();
+    }).immediate();
   }
 
   async recentApproved(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]> {
@@ -430,6 +430,6 @@ export class SqliteComments implements CommentRepository {
         for (const { id } of this.s.authorsPending.all(req.siteId, a.emailHmac, a.name) as { id: string }[]) apply(id);
       }
       return { results, pageIds: [...pageIds] };
-    })();
+    }).immediate();
   }
 }
