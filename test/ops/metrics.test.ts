@@ -68,6 +68,19 @@ describe('/metrics', () => {
     expect(value(m, 'marginalia_reported_comments{site="demo"}') - value(before, 'marginalia_reported_comments{site="demo"}')).toBe(1);
   });
 
+  it("shows the answer cache's bytes, entries, hits and misses as reads fill it", async () => {
+    const before = (await scrape(s)).values;
+    const path = `/api/v1/sites/demo/comments?page=${encodeURIComponent('/metrics-cache')}`;
+    expect((await call(s, 'GET', path)).status).toBe(200);
+    expect((await call(s, 'GET', path)).status).toBe(200);
+    const m = (await scrape(s)).values;
+    expect(value(m, 'marginalia_answer_cache_misses') - value(before, 'marginalia_answer_cache_misses')).toBe(1);
+    expect(value(m, 'marginalia_answer_cache_hits') - value(before, 'marginalia_answer_cache_hits')).toBe(1);
+    expect(value(m, 'marginalia_answer_cache_entries') - value(before, 'marginalia_answer_cache_entries')).toBe(1);
+    expect(value(m, 'marginalia_answer_cache_bytes')).toBeGreaterThan(value(before, 'marginalia_answer_cache_bytes'));
+    expect(value(m, 'marginalia_answer_cache_max_bytes')).toBe(32 * 1024 * 1024);
+  });
+
   it('labels requests by route pattern and status, never by the raw path', async () => {
     const before = (await scrape(s)).values;
     const secretPage = '/private-page-key-7f3a';
