@@ -18,6 +18,10 @@ const envSchema = z.object({
   PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL', protocol: /^https?$/ }).optional(),
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.url({ message: 'must be a postgres:// URL', protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1).max(1000).default(10),
+  REDIS_URL: z.url({ message: 'must be a redis:// or rediss:// URL', protocol: /^rediss?$/ }).optional(),
+  REDIS_PREFIX: z.string().max(100, 'must be at most 100 characters').default('marginalia:'),
 });
 
 export interface Config {
@@ -30,6 +34,13 @@ export interface Config {
   readonly publicUrl: string;
   readonly trustProxy: boolean;
   readonly logLevel: string;
+  /** postgres://… : PostgreSQL instead of the SQLite file at databasePath. */
+  readonly databaseUrl: string | undefined;
+  /** Connections per process in the PostgreSQL pool. */
+  readonly databasePoolSize: number;
+  /** redis://… : state that replicas share (rate limits, answer-cache invalidation, events). */
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
 }
 
 export class ConfigError extends Error {}
@@ -53,5 +64,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
   });
 }

@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError } from './config';
 import { createLogger, terminalDestination } from './log';
-import { openStore, MigrationError } from './store';
+import { openConfiguredStore, describeStore, MigrationError } from './store';
 import { deriveKeys, Privacy } from './domain/privacy';
 import { buildApp } from './app';
 import { announceFirstStart, bootstrap, loadOrCreateSecretKey } from './bootstrap';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, process.stdout.isTTY ? terminalDestination() : undefined);
   let repos;
   try {
-    repos = openStore(config.databasePath);
+    repos = await openConfiguredStore(config);
   } catch (err) {
     if (err instanceof MigrationError) {
       logger.fatal(err.message);
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  logger.info(describeStore(config), 'store opened');
   const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config, logger)));
   const app = buildApp({ config, logger, repos, privacy });
   const firstStart = await bootstrap(config, app.services);
