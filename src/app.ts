@@ -23,6 +23,7 @@ import { cachedSites } from './domain/site-directory';
 import { InstallCheck } from './domain/install-check';
 import { installCheck } from './http/install-check';
 import { siteRoutes } from './http/site-routes';
+import type { KeyedLocks } from './domain/locks';
 
 export interface AppDeps {
   config: Config;
@@ -30,6 +31,10 @@ export interface AppDeps {
   repos: Repositories;
   privacy: Privacy;
   rateLimitStores?: RateLimitStoreFactory;
+  /** Shared with the other replicas (Redis) when there are any; in-process otherwise. */
+  locks?: KeyedLocks;
+  /** Connects this process's events and answer cache to the other replicas' (src/store/redis). */
+  shareState?: (local: { events: DomainEvents; answers: SiteCache<unknown> }) => void;
 }
 
 export interface Services {
@@ -40,12 +45,12 @@ export interface Services {
   sites: SiteService;
 }
 
-export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents }): Services {
-  const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites) };
+export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents; locks?: KeyedLocks }): Services {
   const events = deps.events ?? new DomainEvents();
+  const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites, events) };
   return {
     events,
-    comments: new CommentService({ repos, privacy: deps.privacy, events }),
+    comments: new CommentService({ repos, privacy: deps.privacy, events, locks: deps.locks }),
     moderation: new ModerationService({ repos, privacy: deps.privacy, events }),
     access: new AccessService({ repos }),
     sites: new SiteService({ repos, events }),
@@ -57,7 +62,8 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services 
   const cache = new SiteCache<CachedBody>();
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   events.onAny((e) => cache.invalidate(e.siteId));
-  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events });
+  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events, locks: deps.locks });
+  deps.shareState?.({ events, answers: cache });
   const stores = deps.rateLimitStores ?? memoryStores;
   const app = express() as express.Express & { services: Services };
   app.services = services;

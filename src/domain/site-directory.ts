@@ -1,11 +1,14 @@
 // Sites are read on every request and change rarely: keep them in memory, refreshed on write and after a short time.
 import type { SiteRepository } from './ports';
 import type { Site } from './types';
+import type { DomainEvents } from './events';
 
 const TTL_MS = 5_000;
 
-export function cachedSites(inner: SiteRepository, now: () => number = Date.now): SiteRepository {
+/** With `events`, a site changed anywhere (another replica's events arrive here too) is read afresh at once. */
+export function cachedSites(inner: SiteRepository, events?: DomainEvents, now: () => number = Date.now): SiteRepository {
   const cache = new Map<string, { site: Site | null; at: number }>();
+  events?.on('site.changed', (e) => cache.delete(e.siteId));
   return {
     async get(id) {
       const hit = cache.get(id);

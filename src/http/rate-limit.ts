@@ -1,12 +1,18 @@
 // HTTP: rate limits with express-rate-limit, limits read from the site's settings, counters behind a Store.
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator, MemoryStore, type Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
 import type { SiteSettings } from '../domain/settings';
 import { tooManyRequests } from '../domain/errors';
 
 /** Makes one counter store per limiter; a Redis-backed factory slots in here for replicas. */
 export type RateLimitStoreFactory = (name: string) => Store;
 export const memoryStores: RateLimitStoreFactory = () => new MemoryStore();
+
+/** Counters in Redis, shared by every replica: one address's sixth post is refused whichever replica it reaches. */
+export function redisStores(sendCommand: (...args: string[]) => Promise<never>, prefix: string): RateLimitStoreFactory {
+  return (name) => new RedisStore({ sendCommand, prefix: `${prefix}rl:${name}:` });
+}
 
 type Limits = SiteSettings['rateLimits'];
 
