@@ -14,8 +14,9 @@ if (stores.includes('postgres'))
     ...common,
     displayName: 'postgres',
     testMatch: ['<rootDir>/test/http/**/*.test.ts'],
-    // These start the built server as a process (SQLite in DATA_DIR); test/replicas covers processes on PostgreSQL.
-    testPathIgnorePatterns: ['/first-start\\.test\\.ts$', '/moderation-cli\\.test\\.ts$', '/shutdown\\.test\\.ts$'],
+    // These start the built server as a process (SQLite in DATA_DIR; test/replicas runs processes on PostgreSQL), or
+    // read the SQLite file's bytes (test/store/postgres-privacy.test.ts looks at PostgreSQL's rows instead).
+    testPathIgnorePatterns: ['/first-start\\.test\\.ts$', '/moderation-cli\\.test\\.ts$', '/shutdown\\.test\\.ts$', '/privacy\\.test\\.ts$'],
     setupFiles: ['<rootDir>/test/helpers/postgres-project.ts'],
   });
 
