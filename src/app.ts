@@ -5,7 +5,7 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import type { Repositories } from './domain/ports';
 import { Privacy } from './domain/privacy';
-import { AnswerCache, changeOf } from './domain/cache';
+import { AnswerCache, changeOf, type SuspendableCache } from './domain/cache';
 import { CommentService } from './domain/comments';
 import { ModerationService } from './domain/moderation';
 import { AccessService } from './domain/access';
@@ -27,6 +27,7 @@ import { Metrics } from './metrics/registry';
 import { registerCacheGauges, registerServiceGauges } from './metrics/service-gauges';
 import { httpMetrics, metricsEndpoint } from './http/metrics';
 import { LagMonitor, shedLoad } from './http/overload';
+import type { KeyedLocks } from './domain/locks';
 
 export interface AppDeps {
   config: Config;
@@ -36,6 +37,10 @@ export interface AppDeps {
   rateLimitStores?: RateLimitStoreFactory;
   /** Where the app's metrics go; other modules register gauges on the same one (src/metrics/registry.ts). */
   metrics?: Metrics;
+  /** Shared with the other replicas (Redis) when there are any; in-process otherwise. */
+  locks?: KeyedLocks;
+  /** Connects this process's events and answer cache to the other replicas' (src/store/redis). */
+  shareState?: (local: { events: DomainEvents; answers: SuspendableCache }) => void;
 }
 
 export type App = express.Express & {
@@ -54,12 +59,12 @@ export interface Services {
   sites: SiteService;
 }
 
-export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents }): Services {
-  const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites) };
+export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents; locks?: KeyedLocks }): Services {
   const events = deps.events ?? new DomainEvents();
+  const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites, events) };
   return {
     events,
-    comments: new CommentService({ repos, privacy: deps.privacy, events }),
+    comments: new CommentService({ repos, privacy: deps.privacy, events, locks: deps.locks }),
     moderation: new ModerationService({ repos, privacy: deps.privacy, events }),
     access: new AccessService({ repos }),
     sites: new SiteService({ repos, events }),
@@ -75,7 +80,8 @@ export function buildApp(deps: AppDeps): App {
   });
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   events.onAny((e) => cache.invalidate(e.siteId, changeOf(e)));
-  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events });
+  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events, locks: deps.locks });
+  deps.shareState?.({ events, answers: cache });
   const stores = deps.rateLimitStores ?? memoryStores;
   const app = express() as App;
   app.services = services;

@@ -1,6 +1,7 @@
 // HTTP: rate limits with express-rate-limit, limits read from the site's settings, counters behind a Store.
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
 import type { SiteSettings } from '../domain/settings';
 import { tooManyRequests } from '../domain/errors';
 
@@ -79,6 +80,11 @@ export class BoundedMemoryStore implements Store {
 }
 
 export const memoryStores: RateLimitStoreFactory = () => new BoundedMemoryStore();
+
+/** Counters in Redis, shared by every replica: one address's sixth post is refused whichever replica it reaches. */
+export function redisStores(sendCommand: (...args: string[]) => Promise<never>, prefix: string): RateLimitStoreFactory {
+  return (name) => new RedisStore({ sendCommand, prefix: `${prefix}rl:${name}:` });
+}
 
 type Limits = SiteSettings['rateLimits'];
 

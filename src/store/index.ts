@@ -1,4 +1,4 @@
-// Store: the SQLite implementation of the domain's repositories, over one connection.
+// Store: the SQLite implementation of the domain's repositories over one connection, or PostgreSQL by configuration.
 import type { Repositories } from '../domain/ports';
 import { openDatabase, type Db } from './db';
 import { migrate } from './migrate';
@@ -7,6 +7,7 @@ import { SqlitePages, SqliteSites } from './sqlite/sites';
 import { SqliteAudit, SqliteBans, SqliteTokens } from './sqlite/access';
 import { SqliteSiteActivity } from './sqlite/site-activity';
 import { retryWhenBusy } from './sqlite/busy';
+import { openPostgresStore } from './postgres';
 
 export { migrate, MigrationError } from './migrate';
 export { openDatabase } from './db';
@@ -45,4 +46,22 @@ export function openStore(file: string): Repositories {
   }
   db.pragma(`busy_timeout = ${SERVER_BUSY_TIMEOUT_MS}`);
   return createSqliteRepositories(db);
+}
+
+export interface StoreChoice {
+  databasePath: string;
+  databaseUrl?: string;
+  databasePoolSize: number;
+}
+
+/** Which store a configuration opens and where, fit for a log line (a URL's password is left out). */
+export function describeStore(c: StoreChoice): { store: 'sqlite' | 'postgres'; location: string } {
+  if (!c.databaseUrl) return { store: 'sqlite', location: c.databasePath };
+  const u = new URL(c.databaseUrl);
+  return { store: 'postgres', location: `${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}` };
+}
+
+/** PostgreSQL when DATABASE_URL is set, else the SQLite file; migrated either way. */
+export async function openConfiguredStore(c: StoreChoice): Promise<Repositories> {
+  return c.databaseUrl ? openPostgresStore(c.databaseUrl, c.databasePoolSize) : openStore(c.databasePath);
 }
