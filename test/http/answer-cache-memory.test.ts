@@ -24,7 +24,7 @@ async function startServer(): Promise<Running> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-memory-'));
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [main], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', OVERLOAD_LAG_MS: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -13,7 +13,7 @@ describe('graceful shutdown', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-shutdown-'));
     const port = await freePort();
     const child = spawn(process.execPath, [main], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', OVERLOAD_LAG_MS: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
