@@ -45,11 +45,12 @@ export async function startTestServer(options: { env?: Record<string, string>; /
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
-  const ownerToken = fs.readFileSync(path.join(dataDir, 'owner-token'), 'utf8').trim();
+  // config.dataDir: a test may point DATA_DIR at a database it prepared.
+  const ownerToken = fs.readFileSync(path.join(config.dataDir, 'owner-token'), 'utf8').trim();
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     ownerToken,
-    dataDir,
+    dataDir: config.dataDir,
     logs,
     services: app.services,
     repos,
@@ -59,6 +60,7 @@ export async function startTestServer(options: { env?: Record<string, string>; /
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await repos.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }
