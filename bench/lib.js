@@ -43,6 +43,7 @@ async function startServer(extraEnv = {}) {
     base,
     token,
     dataDir,
+    pid: child.pid,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -84,4 +85,18 @@ async function openConsole(base, token, viewport) {
   return { browser, page };
 }
 
-module.exports = { startServer, json, benchSettings, root, openConsole };
+/** Resident memory of a process in bytes, from /proc (Linux). */
+function rssBytes(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** Bytes on disk of a SQLite database and its write-ahead log. */
+function dbBytes(dataDir) {
+  const file = path.join(dataDir, 'marginalia.db');
+  return [file, `${file}-wal`].reduce((n, f) => n + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
+}
+
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+module.exports = { startServer, json, benchSettings, root, openConsole, rssBytes, dbBytes, mb };

@@ -60,11 +60,12 @@ export async function startTestServer(options: { env?: Record<string, string>; /
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
-  const ownerToken = fs.readFileSync(path.join(dataDir, 'owner-token'), 'utf8').trim();
+  // config.dataDir: a test may point DATA_DIR at a database it prepared.
+  const ownerToken = fs.readFileSync(path.join(config.dataDir, 'owner-token'), 'utf8').trim();
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     ownerToken,
-    dataDir,
+    dataDir: config.dataDir,
     databaseUrl: config.databaseUrl ?? null,
     logs,
     services: app.services,
@@ -78,6 +79,7 @@ export async function startTestServer(options: { env?: Record<string, string>; /
       await shared.close();
       await schema?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }

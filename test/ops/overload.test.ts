@@ -20,7 +20,7 @@ setTimeout(async () => {
     ask('/healthz'),
   ]);
   process.stdout.write(JSON.stringify(results) + '\\n');
-}, 250);
+}, 200);
 `;
 
 type Result = { path: string; status: number; retryAfter: string | null; type: string | null; body: string };
@@ -59,7 +59,7 @@ describe('overload', () => {
     // Built once before the stall, so it is in the answer cache.
     expect((await call(s, 'GET', '/api/v1/sites/demo/comments?page=%2Fwarm')).status).toBe(200);
 
-    const results = await requestsDuringStall(s, 1000);
+    const results = await requestsDuringStall(s, 2000);
     const [post, warm, cold, queueRead, health] = results;
     expect(post.status).toBe(503);
     expect(post.retryAfter).toBe('1');
