@@ -17,10 +17,11 @@ function freePort() {
   });
 }
 
-async function startServer(extraEnv = {}) {
+/** `nodeArgs` go before the entry point (e.g. `--cpu-prof`). */
+async function startServer(extraEnv = {}, nodeArgs = []) {
   const dataDir = extraEnv.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -43,6 +44,7 @@ async function startServer(extraEnv = {}) {
     base,
     token,
     dataDir,
+    pid: child.pid,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -84,4 +86,24 @@ async function openConsole(base, token, viewport) {
   return { browser, page };
 }
 
-module.exports = { startServer, json, benchSettings, root, openConsole };
+/** Samples the process's resident memory (VmRSS, Linux) every 200 ms; `stop()` gives the peak in bytes. */
+function rssSampler(pid) {
+  const read = () => {
+    try {
+      return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+    } catch {
+      return 0;
+    }
+  };
+  let peak = read();
+  const timer = setInterval(() => (peak = Math.max(peak, read())), 200);
+  return {
+    now: read,
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, read());
+    },
+  };
+}
+
+module.exports = { startServer, json, benchSettings, root, openConsole, rssSampler };
