@@ -18,3 +18,15 @@ export function openDatabase(file: string): Db {
   db.pragma('cache_size = -16384');
   return db;
 }
+
+const runners = new WeakMap<Db, (fn: () => unknown) => unknown>();
+
+/**
+ * Runs `fn` in one transaction (a savepoint when already in one). better-sqlite3's db.transaction() builds its
+ * wrappers on every call; this builds one per connection, as its documentation intends.
+ */
+export function atomic<T>(db: Db, fn: () => T): T {
+  let run = runners.get(db);
+  if (!run) runners.set(db, (run = db.transaction((f: () => unknown) => f())));
+  return run(fn) as T;
+}
