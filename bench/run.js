@@ -7,8 +7,8 @@
 // npm run bench -- --mixed: one site, 20 pages of 50 comments; reads spread over the 20 pages while 0, 2 and 10
 // comments a second are posted to them. Prints req/s, p99 and the ratio to the run without writes.
 //
-// npm run bench -- --profile: the POST benchmark alone on a server started with `node --cpu-prof`; prints where
-// the time went (bench/profile-summary.js) and keeps the .cpuprofile file.
+// npm run bench -- --profile [post|thread|healthz]: one benchmark alone (POST by default) on a server started with
+// `node --cpu-prof`; prints where the time went (bench/profile-summary.js) and keeps the .cpuprofile file.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -207,7 +207,8 @@ async function mixed() {
   }
 }
 
-async function profile() {
+/** `what`: post (default), thread (a cached thread read) or healthz (the floor). */
+async function profile(what = 'post') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-profile-'));
   const spawnedAt = performance.now();
   const server = await startServer({}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
@@ -216,19 +217,24 @@ async function profile() {
   let skipUs;
   try {
     await json(base, 'PATCH', '/api/v1/sites/demo/settings', benchSettings, { authorization: `Bearer ${token}` });
+    let target = postRequest(base);
+    if (what === 'thread') {
+      await seedThread(base, '/bench/article', 100, 'article');
+      target = { url: `${base}/api/v1/sites/demo/comments?page=%2Fbench%2Farticle&limit=200` };
+    } else if (what === 'healthz') target = { url: `${base}/healthz` };
     // A second of load first, so lazily loaded code and V8's optimisation are behind the measured part.
-    await autocannon({ ...postRequest(base), connections: CONNECTIONS, duration: 1 });
+    await autocannon({ ...target, connections: CONNECTIONS, duration: 1 });
     // The profile's clock starts about when the process does: leave out start-up, set-up and the warm-up.
     skipUs = (performance.now() - spawnedAt) * 1000;
     const load = loadavg();
-    r = await run(postRequest(base));
-    console.log(`\nPOST comment under node --cpu-prof: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, ${r['2xx']} 2xx, ${r.non2xx + r.errors + r.timeouts} errors; load average ${load}`);
+    r = await run(target);
+    console.log(`\n${what} under node --cpu-prof: ${Math.round(r.requests.average)} req/s, p99 ${r.latency.p99} ms, ${r['2xx']} 2xx, ${r.non2xx + r.errors + r.timeouts} errors; load average ${load}`);
   } finally {
     await server.stop(); // the profile is written as the server exits
   }
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile written');
-  const kept = path.join(os.tmpdir(), `marginalia-post-${Date.now()}.cpuprofile`);
+  const kept = path.join(os.tmpdir(), `marginalia-${what}-${Date.now()}.cpuprofile`);
   fs.renameSync(path.join(dir, file), kept);
   fs.rmSync(dir, { recursive: true, force: true });
   console.log(summarise(JSON.parse(fs.readFileSync(kept, 'utf8')), { skipUs }));
@@ -236,7 +242,8 @@ async function profile() {
   console.log(`\nprofile: ${kept} (open in Chrome DevTools, Performance tab)`);
 }
 
-const mode = process.argv.includes('--mixed') ? mixed : process.argv.includes('--profile') ? profile : standard;
+const args = process.argv.slice(2);
+const mode = args.includes('--mixed') ? mixed : args.includes('--profile') ? () => profile(args[args.indexOf('--profile') + 1]) : standard;
 mode().catch((err) => {
   console.error(err);
   process.exit(1);
