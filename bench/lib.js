@@ -96,9 +96,20 @@ function rssSampler(pid) {
     }
   };
   let peak = read();
-  const timer = setInterval(() => (peak = Math.max(peak, read())), 200);
+  let since = peak;
+  const timer = setInterval(() => {
+    const v = read();
+    peak = Math.max(peak, v);
+    since = Math.max(since, v);
+  }, 200);
   return {
     now: read,
+    /** The peak since the last call (or the start). */
+    mark() {
+      const m = Math.max(since, read());
+      since = 0;
+      return m;
+    },
     stop() {
       clearInterval(timer);
       return Math.max(peak, read());

@@ -71,6 +71,7 @@ async function standard() {
     await seedThread(base, '/bench/article', 100, 'article');
     const thread = await json(base, 'GET', '/api/v1/sites/demo/comments?page=%2Fbench%2Farticle&limit=200');
     if (thread.comments.length !== 100) throw new Error(`expected 100 comments, got ${thread.comments.length}`);
+    console.log(`server RSS after seeding ${(rss.mark() / MB).toFixed(0)} MB`);
     const countsQuery = Array.from({ length: 20 }, (_, i) => `page=${encodeURIComponent(i === 0 ? '/bench/article' : `/bench/other-${i}`)}`).join('&');
 
     const results = [];
@@ -78,7 +79,7 @@ async function standard() {
       const r = await run(opts);
       const ok = r['2xx'];
       const bad = r.non2xx + r.errors + r.timeouts;
-      results.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ok, bad });
+      results.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ok, bad, rss: rss.mark() });
     };
     const load = [loadavg()];
     await measure('GET /healthz (floor)', { url: `${base}/healthz` });
@@ -95,10 +96,10 @@ async function standard() {
 
     const floor = results[0].rps;
     console.log(`\nMarginalia benchmark — ${DURATION} s, ${CONNECTIONS} connections, Node ${process.version}, load average ${load[0]} before, ${load[1]} after\n`);
-    console.log(`${pad('endpoint', 28)}${padl('req/s', 10)}${padl('p50 ms', 9)}${padl('p99 ms', 9)}${padl('vs floor', 10)}${padl('2xx', 10)}${padl('errors', 8)}`);
+    console.log(`${pad('endpoint', 28)}${padl('req/s', 10)}${padl('p50 ms', 9)}${padl('p99 ms', 9)}${padl('vs floor', 10)}${padl('2xx', 10)}${padl('errors', 8)}${padl('RSS MB', 8)}`);
     for (const r of results)
       console.log(
-        `${pad(r.name, 28)}${padl(Math.round(r.rps), 10)}${padl(r.p50, 9)}${padl(r.p99, 9)}${padl(((r.rps / floor) * 100).toFixed(0) + '%', 10)}${padl(r.ok, 10)}${padl(r.bad, 8)}`,
+        `${pad(r.name, 28)}${padl(Math.round(r.rps), 10)}${padl(r.p50, 9)}${padl(r.p99, 9)}${padl(((r.rps / floor) * 100).toFixed(0) + '%', 10)}${padl(r.ok, 10)}${padl(r.bad, 8)}${padl((r.rss / MB).toFixed(0), 8)}`,
       );
     const [, t, c, p] = results;
     console.log(`\nserver RSS peak ${(peak / MB).toFixed(0)} MB`);
