@@ -2,10 +2,11 @@
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError } from './config';
 import { createLogger, terminalDestination } from './log';
-import { openStore, MigrationError } from './store';
+import { openConfiguredStore, describeStore, MigrationError } from './store';
 import { deriveKeys, Privacy } from './domain/privacy';
 import { buildApp } from './app';
 import { announceFirstStart, bootstrap, loadOrCreateSecretKey } from './bootstrap';
+import { openSharedState } from './shared-state';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, process.stdout.isTTY ? terminalDestination() : undefined);
   let repos;
   try {
-    repos = openStore(config.databasePath);
+    repos = await openConfiguredStore(config);
   } catch (err) {
     if (err instanceof MigrationError) {
       logger.fatal(err.message);
@@ -32,8 +33,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const shared = await openSharedState(config, logger);
+  logger.info({ ...describeStore(config), sharedState: shared.sharedState }, 'store opened');
   const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config, logger)));
-  const app = buildApp({ config, logger, repos, privacy });
+  const app = buildApp({ config, logger, repos, privacy, ...shared });
   const firstStart = await bootstrap(config, app.services);
 
   const server: Server = app.listen(config.port, config.host, () => {
@@ -46,11 +49,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    app.drain();
     // Stop accepting; idle keep-alive sockets close now, busy ones as soon as their response is done.
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     server.close(() => {
       clearInterval(sweep);
-      void repos.close().then(() => {
+      void Promise.all([repos.close(), shared.close()]).then(() => {
         logger.info('stopped');
         process.exit(0);
       });

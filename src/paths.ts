@@ -14,3 +14,4 @@ function findRoot(from: string): string {
 
 export const projectRoot = findRoot(__dirname);
 export const migrationsDir = path.join(projectRoot, 'migrations');
+export const pgMigrationsDir = path.join(migrationsDir, 'postgres');

@@ -3,7 +3,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ZodError } from 'zod';
 import { loadConfig, ConfigError } from '../config';
-import { openDatabase, migrate, createSqliteRepositories, MigrationError } from '../store';
+import { openDatabase, migrate, openConfiguredStore, MigrationError } from '../store';
+import { createPool, migratePostgres } from '../store/postgres';
 import { deriveKeys, Privacy } from '../domain/privacy';
 import { buildServices } from '../app';
 import { loadOrCreateSecretKey } from '../bootstrap';
@@ -11,13 +12,11 @@ import { AppError } from '../domain/errors';
 import { moderationPolicies, type SiteSettingsPatch } from '../domain/settings';
 import type { NewSite } from '../domain/sites';
 
-function open() {
+async function open() {
   const config = loadConfig();
-  const db = openDatabase(config.databasePath);
-  migrate(db);
-  const repos = createSqliteRepositories(db);
+  const repos = await openConfiguredStore(config);
   const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config)));
-  return { config, db, repos, services: buildServices({ repos, privacy }) };
+  return { config, repos, services: buildServices({ repos, privacy }) };
 }
 
 const list = (v: string, prev: string[] = []) => [...prev, v];
@@ -34,11 +33,17 @@ export function buildCli(): Command {
   program
     .command('migrate')
     .description('apply pending database migrations')
-    .action(() => {
+    .action(async () => {
       const config = loadConfig();
-      const db = openDatabase(config.databasePath);
-      const applied = migrate(db);
-      db.close();
+      let applied: string[];
+      if (config.databaseUrl) {
+        const pool = createPool(config.databaseUrl, 1);
+        applied = await migratePostgres(pool).finally(() => pool.end());
+      } else {
+        const db = openDatabase(config.databasePath);
+        applied = migrate(db);
+        db.close();
+      }
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
     });
 
@@ -49,16 +54,16 @@ export function buildCli(): Command {
     .option('--origin <origin>', 'allowed origin (repeatable)', list)
     .option('--moderation <policy>', `one of ${moderationPolicies.join(', ')}`)
     .action(async (id: string, o: { name?: string; origin?: string[]; moderation?: string }) => {
-      const { services, db } = open();
+      const { services, repos } = await open();
       // The same rules as the console's New site form: SiteService checks every field.
       const s = await services.sites.create({ id, name: o.name, origins: o.origin, moderation: o.moderation as NewSite['moderation'] }, Date.now());
-      db.close();
+      await repos.close();
       out({ id: s.id, name: s.name, settings: s.settings });
     });
   site.command('list').action(async () => {
-    const { services, db } = open();
+    const { services, repos } = await open();
     const sites = await services.sites.list();
-    db.close();
+    await repos.close();
     out(sites.map((s) => ({ id: s.id, name: s.name, origins: s.settings.origins, moderation: s.settings.moderation })));
   });
   site
@@ -69,14 +74,14 @@ export function buildCli(): Command {
     .option('--max-links <n>', 'hold comments with this many links', int)
     .option('--blocked-word <word>', 'blocked word (repeatable; replaces the list)', list)
     .action(async (id: string, o: { name?: string; origin?: string[]; moderation?: string; maxLinks?: number; blockedWord?: string[] }) => {
-      const { services, db } = open();
+      const { services, repos } = await open();
       const settings: SiteSettingsPatch = {};
       if (o.origin) settings.origins = o.origin;
       if (o.moderation) settings.moderation = o.moderation as SiteSettingsPatch['moderation'];
       if (o.maxLinks !== undefined) settings.maxLinks = o.maxLinks;
       if (o.blockedWord) settings.blockedWords = o.blockedWord;
       const s = await services.sites.update(id, { name: o.name, settings });
-      db.close();
+      await repos.close();
       out({ id: s.id, name: s.name, settings: s.settings });
     });
 
@@ -88,9 +93,9 @@ export function buildCli(): Command {
     .option('--label <label>', 'what the token is for', '')
     .action(async (o: { role: string; site?: string; label: string }) => {
       if (o.role !== 'owner' && o.role !== 'moderator') throw new InvalidArgumentError('--role must be owner or moderator');
-      const { services, db } = open();
+      const { services, repos } = await open();
       const r = await services.access.createToken({ role: o.role, siteId: o.site ?? null, label: o.label }, Date.now());
-      db.close();
+      await repos.close();
       process.stderr.write(`created ${r.token.id} (${r.token.role}, ${r.token.siteId ?? 'all sites'}); the token is shown once:\n`);
       process.stdout.write(r.secret + '\n');
     });
@@ -98,15 +103,15 @@ export function buildCli(): Command {
     .command('list')
     .option('--site <id>', 'only tokens of this site')
     .action(async (o: { site?: string }) => {
-      const { repos, db } = open();
+      const { repos } = await open();
       const tokens = await repos.tokens.list({ siteId: o.site ?? null });
-      db.close();
+      await repos.close();
       out(tokens.map((t) => ({ id: t.id, role: t.role, site: t.siteId, label: t.label, lastUsedAt: t.lastUsedAt, revoked: t.revokedAt !== null })));
     });
   token.command('revoke <id>').action(async (id: string) => {
-    const { repos, db } = open();
+    const { repos } = await open();
     const done = await repos.tokens.revoke(id, Date.now());
-    db.close();
+    await repos.close();
     if (!done) throw new AppError('not_found', 404, 'Not Found', `No live token ${id}.`);
     process.stdout.write(`revoked ${id}\n`);
   });
@@ -116,6 +121,8 @@ export function buildCli(): Command {
     .description('copy the database while the service runs (SQLite online backup)')
     .action(async (file: string) => {
       const config = loadConfig();
+      if (config.databaseUrl)
+        throw new InvalidArgumentError('backup copies the SQLite file; on PostgreSQL, use pg_dump (see docs/deploy.md)');
       const db = openDatabase(config.databasePath);
       await db.backup(file, {
         progress: ({ totalPages, remainingPages }) => {

@@ -1,6 +1,6 @@
 // Public answers (threads, counts, feeds) kept in memory within a byte budget, least recently used out first, each
-// dropped as soon as a write changes what it was built from. One process is exact; replicas would share the
-// invalidations (e.g. over Redis pub/sub) instead.
+// dropped as soon as a write changes what it was built from. One process is exact; with replicas, every replica's
+// writes reach every cache as events (Redis pub/sub), and while that link is down the cache answers nothing from memory.
 import { Lru } from './lru';
 import type { DomainEvent } from './events';
 
@@ -30,6 +30,12 @@ export function changeOf(e: DomainEvent): Change {
     case 'site.changed':
       return { site: true };
   }
+}
+
+/** What a link to other replicas needs of the cache: to stop answering from memory while it may miss their writes. */
+export interface SuspendableCache {
+  suspend(): void;
+  resume(): void;
 }
 
 export interface CacheStats {
@@ -84,7 +90,7 @@ function tagsOf(scope: AnswerScope): string[] {
   return tags;
 }
 
-export class AnswerCache<V> {
+export class AnswerCache<V> implements SuspendableCache {
   private readonly lru: Lru<string, Entry<V>>;
   /** siteId → tag → keys of the entries that carry it; '' holds every key of the site. */
   private readonly index = new Map<string, Map<string, Set<string>>>();
@@ -92,6 +98,7 @@ export class AnswerCache<V> {
   private readonly maxEntryBytes: number;
   private counters = { hits: 0, misses: 0, evictions: 0, invalidated: 0, oversize: 0 };
   private statsAt = -Infinity;
+  private suspended = false;
 
   constructor(private readonly opts: AnswerCacheOptions<V>) {
     this.maxEntryBytes = Math.floor(opts.maxBytes * (opts.maxShare ?? 1 / 8));
@@ -112,7 +119,7 @@ export class AnswerCache<V> {
   /** The stored answer, or the one `build` makes (stored unless a write landed while it was being built). */
   async getOrBuild(siteId: string, key: string, build: () => Promise<{ value: V; scope: AnswerScope }>): Promise<V> {
     const full = `${siteId}\0${key}`;
-    const hit = this.lru.get(full);
+    const hit = this.suspended ? undefined : this.lru.get(full);
     if (hit) {
       this.counters.hits++;
       return hit.value;
@@ -124,7 +131,7 @@ export class AnswerCache<V> {
       const { value, scope } = await build();
       const tags = tagsOf(scope);
       const stale = b.dropped === 'site' || tags.some((t) => (b.dropped as Set<string>).has(t));
-      if (!stale) this.store(full, { siteId, tags, value });
+      if (!stale && !this.suspended) this.store(full, { siteId, tags, value });
       this.report();
       return value;
     } finally {
@@ -192,5 +199,25 @@ export class AnswerCache<V> {
 
   stats(): CacheStats {
     return { maxBytes: this.opts.maxBytes, bytes: this.lru.bytes, entries: this.lru.size, ...this.counters };
+  }
+
+  /** Stops serving and keeping answers: other replicas' writes may be going unheard. */
+  suspend(): void {
+    this.suspended = true;
+    this.dropAll();
+  }
+
+  /** Serves answers again, starting from nothing (whatever was missed is not in memory). */
+  resume(): void {
+    this.dropAll();
+    this.suspended = false;
+  }
+
+  private dropAll(): void {
+    // A build that started before now may have read what the unheard writes changed.
+    for (const b of this.builds) b.dropped = 'site';
+    this.counters.invalidated += this.lru.size;
+    this.lru.clear();
+    this.index.clear();
   }
 }

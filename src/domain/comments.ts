@@ -10,6 +10,7 @@ import { conflict, forbidden, invalidField, notFound, unauthorized } from './err
 import { charLength } from './text';
 import type { ChangeCause, DomainEvents } from './events';
 import type { AnswerScope } from './cache';
+import { LocalLocks, type KeyedLocks } from './locks';
 
 export interface PostInput {
   page: string;
@@ -34,6 +35,8 @@ export interface CommentServiceDeps {
   repos: Repositories;
   privacy: Privacy;
   events: DomainEvents;
+  /** Serialises posts from one address or of one text, so flood and duplicate checks see each other (default: in-process). */
+  locks?: KeyedLocks;
 }
 
 export interface ThreadPage {
@@ -61,7 +64,11 @@ const noPage: AnswerScope = Object.freeze({ pageIds: [], newPages: true, allPage
 const bodyHash = (body: string) => sha256Hex(body.replace(/\s+/g, ' ').trim().toLowerCase());
 
 export class CommentService {
-  constructor(private readonly deps: CommentServiceDeps) {}
+  private readonly locks: KeyedLocks;
+
+  constructor(private readonly deps: CommentServiceDeps) {
+    this.locks = deps.locks ?? new LocalLocks();
+  }
 
   async site(siteId: string): Promise<Site> {
     const site = await this.deps.repos.sites.get(siteId);
@@ -140,45 +147,50 @@ export class CommentService {
     const emailHmac = privacy.emailHmac(siteId, input.email);
     const ipHmac = meta.ip ? privacy.ipHmac(siteId, meta.ip) : null;
     const hash = bodyHash(input.body);
-    const verdict = await moderate({
-      siteId,
-      settings,
-      page,
-      pageKey: input.page,
-      name: input.name,
-      website: input.website ?? null,
-      emailHmac,
-      ipHmac,
-      hp: input.hp,
-      formTokenIssuedAt: privacy.verifyFormToken(siteId, input.formToken),
-      bodyHash: hash,
-      bodyHtml,
-      now,
-      comments: repos.comments,
-      bans: repos.bans,
-    });
-    const editToken = newSecret('et');
-    // What a spam post says its page is called is not believed: it never names a page.
-    const named = verdict.status !== 'spam';
-    const { comment } = await repos.comments.insert({
-      id: newCommentId(now),
-      siteId,
-      page: { key: input.page, url: named ? (input.pageUrl ?? null) : null, title: named ? (input.pageTitle ?? null) : null },
-      parentId: input.parentId ?? null,
-      status: verdict.status,
-      authorName: input.name,
-      authorWebsite: input.website ?? null,
-      avatar: privacy.avatarHash(siteId, input.email),
-      emailEnc: privacy.encryptEmail(input.email),
-      emailHmac,
-      ipHmac,
-      userAgent: meta.userAgent ? meta.userAgent.slice(0, 512) : null,
-      bodySource: input.body,
-      bodyHtml,
-      bodyHash: hash,
-      reasons: verdict.reasons,
-      editTokenHash: sha256Hex(editToken),
-      createdAt: now,
+    // From the checks to the insert: a second post from this address or of this text waits, then sees this one.
+    const lockKeys = [`dup:${siteId}:${emailHmac}:${hash}`, ...(ipHmac ? [`flood:${siteId}:${ipHmac}`] : [])];
+    const { comment, editToken } = await this.locks.withLocks(lockKeys, async () => {
+      const verdict = await moderate({
+        siteId,
+        settings,
+        page,
+        pageKey: input.page,
+        name: input.name,
+        website: input.website ?? null,
+        emailHmac,
+        ipHmac,
+        hp: input.hp,
+        formTokenIssuedAt: privacy.verifyFormToken(siteId, input.formToken),
+        bodyHash: hash,
+        bodyHtml,
+        now,
+        comments: repos.comments,
+        bans: repos.bans,
+      });
+      const editToken = newSecret('et');
+      // What a spam post says its page is called is not believed: it never names a page.
+      const named = verdict.status !== 'spam';
+      const { comment } = await repos.comments.insert({
+        id: newCommentId(now),
+        siteId,
+        page: { key: input.page, url: named ? (input.pageUrl ?? null) : null, title: named ? (input.pageTitle ?? null) : null },
+        parentId: input.parentId ?? null,
+        status: verdict.status,
+        authorName: input.name,
+        authorWebsite: input.website ?? null,
+        avatar: privacy.avatarHash(siteId, input.email),
+        emailEnc: privacy.encryptEmail(input.email),
+        emailHmac,
+        ipHmac,
+        userAgent: meta.userAgent ? meta.userAgent.slice(0, 512) : null,
+        bodySource: input.body,
+        bodyHtml,
+        bodyHash: hash,
+        reasons: verdict.reasons,
+        editTokenHash: sha256Hex(editToken),
+        createdAt: now,
+      });
+      return { comment, editToken };
     });
     this.deps.events.emit({
       type: 'comment.created',

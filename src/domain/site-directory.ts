@@ -2,6 +2,7 @@
 import type { SiteRepository } from './ports';
 import type { Site } from './types';
 import { Lru } from './lru';
+import type { DomainEvents } from './events';
 
 const TTL_MS = 5_000;
 /**
@@ -10,8 +11,15 @@ const TTL_MS = 5_000;
  */
 export const MAX_REMEMBERED_SITES = 1_000;
 
-export function cachedSites(inner: SiteRepository, now: () => number = Date.now, maxEntries = MAX_REMEMBERED_SITES): SiteRepository {
+/** With `events`, a site changed anywhere (another replica's events arrive here too) is read afresh at once. */
+export function cachedSites(
+  inner: SiteRepository,
+  events?: DomainEvents,
+  now: () => number = Date.now,
+  maxEntries = MAX_REMEMBERED_SITES,
+): SiteRepository {
   const cache = new Lru<string, { site: Site | null; at: number }>({ maxEntries });
+  events?.on('site.changed', (e) => cache.delete(e.siteId));
   return {
     async get(id) {
       const hit = cache.get(id);

@@ -11,6 +11,7 @@ import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { toOwnComment, toPublic } from './present';
 import { atomFeed } from './feed';
 import { countsQuestion, feedQuestion, remembered, threadQuestion } from './questions';
+import type { RefuseOnMiss } from './overload';
 import {
   commentIdSchema,
   editCommentBody,
@@ -122,7 +123,12 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   /** The cached answer to this question (src/http/questions.ts gives its key), built and stored on a miss. */
   async function answerCached(res: Response, key: string, build: (siteId: string) => Promise<Built>): Promise<CachedBody> {
     const siteId = siteOf(res).id;
-    return cache.getOrBuild(siteId, key, () => build(siteId));
+    // Under overload only answers already built are served (src/http/overload.ts).
+    const refuse = res.locals.refuseOnMiss as RefuseOnMiss | undefined;
+    return cache.getOrBuild(siteId, key, () => {
+      if (refuse) throw refuse();
+      return build(siteId);
+    });
   }
 
   router.get('/sites/:site/comments', reads, async (req, res) => {

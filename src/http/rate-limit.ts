@@ -1,6 +1,7 @@
 // HTTP: rate limits with express-rate-limit, limits read from the site's settings, counters behind a Store.
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
 import type { SiteSettings } from '../domain/settings';
 import { tooManyRequests } from '../domain/errors';
 
@@ -80,6 +81,11 @@ export class BoundedMemoryStore implements Store {
 
 export const memoryStores: RateLimitStoreFactory = () => new BoundedMemoryStore();
 
+/** Counters in Redis, shared by every replica: one address's sixth post is refused whichever replica it reaches. */
+export function redisStores(sendCommand: (...args: string[]) => Promise<never>, prefix: string): RateLimitStoreFactory {
+  return (name) => new RedisStore({ sendCommand, prefix: `${prefix}rl:${name}:` });
+}
+
 type Limits = SiteSettings['rateLimits'];
 
 export function siteLimiter(opts: {
@@ -97,7 +103,9 @@ export function siteLimiter(opts: {
     legacyHeaders: false,
     store: opts.stores(opts.name),
     keyGenerator: opts.key ?? ((req, res) => `${res.locals.siteId}:${ipKeyGenerator(req.ip ?? '')}`),
-    handler: (req, _res, next) => {
+    handler: (req, res, next) => {
+      // Counted by the metrics middleware when the answer goes out.
+      res.locals.rateLimited = opts.name;
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : opts.windowMs / 1000;
       next(tooManyRequests(`Too many requests; try again in ${seconds} s.`, seconds));

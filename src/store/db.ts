@@ -8,10 +8,11 @@ export type Db = Database.Database;
 export function openDatabase(file: string): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
+  // First: switching to WAL needs the lock another process may hold for a moment.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   // Fewer, larger checkpoints: hot index pages are rewritten by many commits, so copying them less often saves most writes.
   db.pragma('wal_autocheckpoint = 10000');
   // 16 MiB of pages: the hot indexes fit, and the whole process stays near its 120 MB goal (docs/memory.md).
@@ -22,11 +23,12 @@ export function openDatabase(file: string): Db {
 const runners = new WeakMap<Db, (fn: () => unknown) => unknown>();
 
 /**
- * Runs `fn` in one transaction (a savepoint when already in one). better-sqlite3's db.transaction() builds its
- * wrappers on every call; this builds one per connection, as its documentation intends.
+ * Runs the write `fn` in one transaction (a savepoint when already in one) begun IMMEDIATE, so it takes the write
+ * lock up front. better-sqlite3's db.transaction() builds its wrappers on every call; this builds one per
+ * connection, as its documentation intends.
  */
 export function atomic<T>(db: Db, fn: () => T): T {
   let run = runners.get(db);
-  if (!run) runners.set(db, (run = db.transaction((f: () => unknown) => f())));
+  if (!run) runners.set(db, (run = db.transaction((f: () => unknown) => f()).immediate));
   return run(fn) as T;
 }

@@ -1,4 +1,4 @@
-// Store: the SQLite implementation of the domain's repositories, over one connection.
+// Store: the SQLite implementation of the domain's repositories over one connection, or PostgreSQL by configuration.
 import type { Repositories } from '../domain/ports';
 import { openDatabase, type Db } from './db';
 import { migrate } from './migrate';
@@ -6,20 +6,23 @@ import { SqliteComments } from './sqlite/comments';
 import { SqlitePages, SqliteSites } from './sqlite/sites';
 import { SqliteAudit, SqliteBans, SqliteTokens } from './sqlite/access';
 import { SqliteSiteActivity } from './sqlite/site-activity';
+import { retryWhenBusy } from './sqlite/busy';
+import { openPostgresStore } from './postgres';
 
 export { migrate, MigrationError } from './migrate';
 export { openDatabase } from './db';
 
 export function createSqliteRepositories(db: Db): Repositories {
-  const ping = db.prepare('SELECT 1 AS ok');
+  // A real read of the schema, not just a live handle: a missing or unreadable file fails it.
+  const ping = db.prepare('SELECT count(*) > 0 AS ok FROM schema_migrations');
   return {
-    sites: new SqliteSites(db),
-    siteActivity: new SqliteSiteActivity(db),
-    pages: new SqlitePages(db),
-    comments: new SqliteComments(db),
-    audit: new SqliteAudit(db),
-    tokens: new SqliteTokens(db),
-    bans: new SqliteBans(db),
+    sites: retryWhenBusy(new SqliteSites(db)),
+    siteActivity: retryWhenBusy(new SqliteSiteActivity(db)),
+    pages: retryWhenBusy(new SqlitePages(db)),
+    comments: retryWhenBusy(new SqliteComments(db)),
+    audit: retryWhenBusy(new SqliteAudit(db)),
+    tokens: retryWhenBusy(new SqliteTokens(db)),
+    bans: retryWhenBusy(new SqliteBans(db)),
     async ping() {
       return (ping.get() as { ok: number }).ok === 1;
     },
@@ -28,6 +31,9 @@ export function createSqliteRepositories(db: Db): Repositories {
     },
   };
 }
+
+/** How long the server blocks on another process's lock per attempt before yielding to its event loop. */
+const SERVER_BUSY_TIMEOUT_MS = 25;
 
 /** Opens the database file, applies pending migrations and returns the repositories. */
 export function openStore(file: string): Repositories {
@@ -38,5 +44,24 @@ export function openStore(file: string): Repositories {
     db.close();
     throw err;
   }
+  db.pragma(`busy_timeout = ${SERVER_BUSY_TIMEOUT_MS}`);
   return createSqliteRepositories(db);
+}
+
+export interface StoreChoice {
+  databasePath: string;
+  databaseUrl?: string;
+  databasePoolSize: number;
+}
+
+/** Which store a configuration opens and where, fit for a log line (a URL's password is left out). */
+export function describeStore(c: StoreChoice): { store: 'sqlite' | 'postgres'; location: string } {
+  if (!c.databaseUrl) return { store: 'sqlite', location: c.databasePath };
+  const u = new URL(c.databaseUrl);
+  return { store: 'postgres', location: `${u.hostname}${u.port ? ':' + u.port : ''}${u.pathname}` };
+}
+
+/** PostgreSQL when DATABASE_URL is set, else the SQLite file; migrated either way. */
+export async function openConfiguredStore(c: StoreChoice): Promise<Repositories> {
+  return c.databaseUrl ? openPostgresStore(c.databaseUrl, c.databasePoolSize) : openStore(c.databasePath);
 }

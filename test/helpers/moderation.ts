@@ -1,6 +1,7 @@
 // Moderator-side helpers for HTTP tests: queue, actions, audit log, tokens, and a second look at the SQLite file.
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import type { TestServer } from './server';
 import { call, type ApiResponse } from './api';
 
@@ -60,6 +61,7 @@ export async function createToken(server: TestServer, body: { role: 'owner' | 'm
 }
 
 /** A second connection to the server's SQLite file, for what the API cannot do (age a page, add a trigger). */
+// (On either store, prefer rawQuery and injectFailure below.)
 export function openDb(server: TestServer): Database.Database {
   const db = new Database(path.join(server.dataDir, 'marginalia.db'));
   db.pragma('busy_timeout = 5000');
@@ -70,4 +72,67 @@ export function expectProblem(r: ApiResponse, status: number): void {
   expect(r.status).toBe(status);
   expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(r.body).toEqual(expect.objectContaining({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) }));
+}
+
+/**
+ * A statement on the server's own database, whichever store it runs on, for what the API cannot do (age a page,
+ * read a stored row). `?` placeholders; the SQL must be valid on both SQLite and PostgreSQL.
+ */
+export async function rawQuery(server: TestServer, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  if (server.databaseUrl) {
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    try {
+      let n = 0;
+      return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+  const db = openDb(server);
+  try {
+    const stmt = db.prepare(text);
+    return stmt.reader ? (stmt.all(...params) as Record<string, unknown>[]) : (stmt.run(...params), []);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Makes the database itself fail while a batch is half done: a trigger that refuses, with a constraint error, to
+ * update the status of one comment or to insert one comment's audit row.
+ */
+export async function injectFailure(server: TestServer, on: 'status update' | 'audit insert', commentId: string): Promise<void> {
+  const id = commentId.replace(/[^A-Za-z0-9_]/g, '');
+  const name = on === 'status update' ? 'fail_status' : 'fail_audit';
+  const sqliteEvent = on === 'status update' ? 'BEFORE UPDATE OF status ON comments WHEN OLD.id' : 'BEFORE INSERT ON moderation_actions WHEN NEW.comment_id';
+  if (!server.databaseUrl) return void (await rawExec(server, `CREATE TRIGGER ${name} ${sqliteEvent} = '${id}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`));
+  const pgEvent = on === 'status update' ? `BEFORE UPDATE OF status ON comments FOR EACH ROW WHEN (OLD.id = '${id}')` : `BEFORE INSERT ON moderation_actions FOR EACH ROW WHEN (NEW.comment_id = '${id}')`;
+  await rawExec(
+    server,
+    `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+       RAISE EXCEPTION 'injected failure' USING ERRCODE = 'check_violation'; END $$;
+     CREATE TRIGGER ${name} ${pgEvent} EXECUTE FUNCTION ${name}();`,
+  );
+}
+
+export async function removeInjectedFailures(server: TestServer): Promise<void> {
+  if (!server.databaseUrl) return void (await rawExec(server, 'DROP TRIGGER IF EXISTS fail_status; DROP TRIGGER IF EXISTS fail_audit;'));
+  await rawExec(server, 'DROP TRIGGER IF EXISTS fail_status ON comments; DROP TRIGGER IF EXISTS fail_audit ON moderation_actions;');
+}
+
+async function rawExec(server: TestServer, text: string): Promise<void> {
+  if (server.databaseUrl) {
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const db = openDb(server);
+  db.exec(text);
+  db.close();
 }

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
-import { act, createToken, expectProblem, moderated, openDb, post, queue } from '../helpers/moderation';
+import { act, createToken, expectProblem, moderated, post, queue, rawQuery } from '../helpers/moderation';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -173,9 +173,7 @@ describe('authentication', () => {
     expect(created.status).toBe(201);
     const { token: secret, item } = created.body;
     expect(item).toEqual({ id: expect.any(String), role: 'moderator', site: 'demo', label: 'night shift', createdAt: expect.any(String), lastUsedAt: null, revokedAt: null });
-    const db = openDb(server);
-    const row = db.prepare('SELECT * FROM tokens WHERE id = ?').get(item.id) as Record<string, unknown>;
-    db.close();
+    const [row] = await rawQuery(server, 'SELECT * FROM tokens WHERE id = ?', [item.id]);
     expect(row.hash).toBe(crypto.createHash('sha256').update(secret).digest('hex'));
     expect(JSON.stringify(row)).not.toContain(secret);
     const listBefore = await get('/tokens', server.ownerToken);

@@ -1,7 +1,7 @@
 // Bulk actions: per-id results, one transaction, and exactly one audit row per status change.
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
-import { act, auditLog, createToken, expectProblem, moderated, openDb, post, publicList, queue } from '../helpers/moderation';
+import { act, auditLog, createToken, expectProblem, injectFailure, moderated, post, publicList, queue, rawQuery, removeInjectedFailures } from '../helpers/moderation';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -116,13 +116,8 @@ describe('bulk actions', () => {
 });
 
 describe('one transaction', () => {
-  /** Makes SQLite itself fail while the batch is half done: a trigger in the server's own database file. */
-  function failOn(sql: string) {
-    const db = openDb(server);
-    db.exec(sql);
-    db.close();
-  }
-  const dropTriggers = () => failOn('DROP TRIGGER IF EXISTS fail_status; DROP TRIGGER IF EXISTS fail_audit;');
+  // The database itself fails while the batch is half done: a trigger in the server's own database.
+  const dropTriggers = () => removeInjectedFailures(server);
 
   it('rolls back every status change of the batch when one update fails midway, and writes no audit row', async () => {
     await configure(server, { moderation: 'none' });
@@ -133,8 +128,7 @@ describe('one transaction', () => {
     const publicBefore = (await publicList(server)).body.comments.map((c: any) => c.id);
     expect(publicBefore).toEqual(ids.slice(0, 3));
 
-    failOn(`CREATE TRIGGER fail_status BEFORE UPDATE OF status ON comments WHEN OLD.id = '${ids[2]}'
-      BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`);
+    await injectFailure(server, 'status update', ids[2]);
     const r = await act(server, { action: 'delete', ids });
     expectProblem(r, 409);
     expect(r.text).not.toContain('injected failure');
@@ -150,7 +144,7 @@ describe('one transaction', () => {
     expect(page.approvedCount).toBe(3);
 
     // The same batch succeeds once the failure is gone.
-    dropTriggers();
+    await dropTriggers();
     const ok = await act(server, { action: 'delete', ids });
     expect(ok.body.results.every((x: any) => x.ok)).toBe(true);
     expect((await auditLog(server)).filter((row) => row.action === 'delete')).toHaveLength(4);
@@ -159,8 +153,7 @@ describe('one transaction', () => {
   it('rolls back the status change of a comment whose audit row cannot be written, and the rest of the batch', async () => {
     const ids = [await newComment(), await newComment(), await newComment()];
     const logBefore = await auditLog(server);
-    failOn(`CREATE TRIGGER fail_audit BEFORE INSERT ON moderation_actions WHEN NEW.comment_id = '${ids[1]}'
-      BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`);
+    await injectFailure(server, 'audit insert', ids[1]);
     expectProblem(await act(server, { action: 'approve', ids }), 409);
     for (const id of ids) expect(await statusOf(id)).toBe('pending');
     expect(await auditLog(server)).toEqual(logBefore);
@@ -172,8 +165,7 @@ describe('one transaction', () => {
     const first = await newComment(ada);
     const second = await newComment(ada);
     const third = await newComment(ada);
-    failOn(`CREATE TRIGGER fail_status BEFORE UPDATE OF status ON comments WHEN OLD.id = '${third}'
-      BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`);
+    await injectFailure(server, 'status update', third);
     expectProblem(await act(server, { action: 'approve', ids: [first], trustAuthor: true }), 409);
     for (const id of [first, second, third]) expect(await statusOf(id)).toBe('pending');
     expect((await auditLog(server)).map((row) => row.action)).toEqual(['create', 'create', 'create']);
@@ -303,8 +295,6 @@ describe('audit log', () => {
 
   it('cannot be rewritten: the table refuses updates', async () => {
     const id = await newComment();
-    const db = openDb(server);
-    expect(() => db.prepare(`UPDATE moderation_actions SET to_status = 'approved' WHERE comment_id = ?`).run(id)).toThrow(/append-only/);
-    db.close();
+    await expect(rawQuery(server, `UPDATE moderation_actions SET to_status = 'approved' WHERE comment_id = ?`, [id])).rejects.toThrow(/append-only/);
   });
 });

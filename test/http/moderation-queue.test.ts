@@ -1,7 +1,7 @@
 // The moderation queue: keyset pages, filters (status, page, q, email), counts and the private fields.
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
-import { act, expectProblem, openDb, post, queue } from '../helpers/moderation';
+import { act, expectProblem, post, queue, rawQuery } from '../helpers/moderation';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -199,9 +199,7 @@ describe('what a moderator sees', () => {
     const some = ids(await queue(server)).slice(0, 2);
     await act(server, { action: 'approve', ids: some });
     const counts = (await queue(server)).body.counts;
-    const db = openDb(server);
-    const rows = db.prepare(`SELECT status, count(*) AS n FROM comments WHERE site_id = 'demo' GROUP BY status`).all() as { status: string; n: number }[];
-    db.close();
+    const rows = (await rawQuery(server, `SELECT status, CAST(count(*) AS INTEGER) AS n FROM comments WHERE site_id = 'demo' GROUP BY status`)) as { status: string; n: number }[];
     for (const { status, n } of rows) expect(counts[status]).toBe(n);
     expect(counts.pending).toBe(2);
     expect(counts.approved).toBe(2);

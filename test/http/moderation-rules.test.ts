@@ -1,7 +1,7 @@
 // Each automatic check of SPEC §4 firing on a real post, and the reason the moderator then sees.
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
-import { auditLog, expectProblem, moderated, openDb, post, publicList } from '../helpers/moderation';
+import { auditLog, expectProblem, moderated, post, publicList, rawQuery } from '../helpers/moderation';
 
 let server: TestServer;
 beforeEach(async () => {
@@ -206,11 +206,9 @@ describe('refusals', () => {
     await configure(server, { closeAfterDays: 30 });
     expect((await post(server, commentInput({ page: '/old' }))).status).toBe(201);
     expect((await post(server, commentInput({ page: '/young' }))).status).toBe(201);
-    const db = openDb(server);
     const day = 86_400_000;
-    db.prepare('UPDATE pages SET created_at = ? WHERE key = ?').run(Date.now() - 31 * day, '/old');
-    db.prepare('UPDATE pages SET created_at = ? WHERE key = ?').run(Date.now() - 29 * day, '/young');
-    db.close();
+    await rawQuery(server, 'UPDATE pages SET created_at = ? WHERE key = ?', [Date.now() - 31 * day, '/old']);
+    await rawQuery(server, 'UPDATE pages SET created_at = ? WHERE key = ?', [Date.now() - 29 * day, '/young']);
     expectProblem(await post(server, commentInput({ page: '/old' })), 403);
     expect((await post(server, commentInput({ page: '/young' }))).status).toBe(201);
     // 0 means never.

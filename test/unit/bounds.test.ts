@@ -71,7 +71,7 @@ describe('site directory', () => {
 
   it('remembers at most its bound of site ids, made-up ones included', async () => {
     const { inner, calls } = repo();
-    const sites = cachedSites(inner, () => 0, 50);
+    const sites = cachedSites(inner, undefined, () => 0, 50);
     expect(await sites.get('real')).toBe(site);
     for (let i = 0; i < 2000; i++) expect(await sites.get(`made-up-${i}`)).toBeNull();
     calls.length = 0;
@@ -84,7 +84,7 @@ describe('site directory', () => {
 
   it('keeps a site in use while made-up ids come and go', async () => {
     const { inner, calls } = repo();
-    const sites = cachedSites(inner, () => 0, 50);
+    const sites = cachedSites(inner, undefined, () => 0, 50);
     for (let i = 0; i < 2000; i++) {
       await sites.get('real');
       await sites.get(`made-up-${i}`);

@@ -234,3 +234,38 @@ describe('changeOf', () => {
     expect(changeOf({ type: 'site.changed', siteId: 's', at })).toEqual({ site: true });
   });
 });
+
+describe('AnswerCache while the replicas link is down', () => {
+  it('answers nothing from memory and keeps nothing while suspended, and starts empty on resume', async () => {
+    const cache = cacheOf();
+    const { read, built } = reader(cache);
+    await read('s', 'a', 'one');
+    await read('s', 'a', 'one');
+    expect(built).toEqual(['s/a']);
+    cache.suspend();
+    expect(cache.stats().entries).toBe(0);
+    await read('s', 'a', 'one');
+    await read('s', 'a', 'one');
+    expect(built).toEqual(['s/a', 's/a', 's/a']);
+    expect(cache.stats().entries).toBe(0);
+    cache.resume();
+    await read('s', 'a', 'one');
+    await read('s', 'a', 'one');
+    expect(built).toEqual(['s/a', 's/a', 's/a', 's/a']);
+  });
+
+  it('never stores an answer whose build began before a resume (it may have read what went unheard)', async () => {
+    const cache = cacheOf();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = cache.getOrBuild('s', 'k', async () => {
+      await gate;
+      return { value: 'old', scope: page(1) };
+    });
+    cache.suspend();
+    cache.resume();
+    release();
+    expect(await slow).toBe('old');
+    expect(cache.stats().entries).toBe(0);
+  });
+});

@@ -1,0 +1,466 @@
+// Store: comments, their reports and their audit rows on PostgreSQL. Each public write is one transaction on one
+// client; rows two replicas could change at once are locked (FOR UPDATE) before they are read for a decision.
+import type {
+  CommentRepository,
+  FeedItem,
+  QueueQuery,
+  QueueRow,
+  StatusChangeRequest,
+  StatusChangeResult,
+  ThreadQuery,
+} from '../../domain/ports';
+import type { Actor, Comment, CommentStatus, NewComment, Reason, Report, ThreadItem } from '../../domain/types';
+import { commentStatuses } from '../../domain/types';
+import { notFound } from '../../domain/errors';
+import { toComment, type CommentRow } from '../sqlite/rows';
+import { actorColumns } from '../sqlite/comments';
+import { likePattern, one, rows, run, sql, transaction, type Client, type Pool, type Queryable, type Statement } from './pool';
+
+type ThreadRow = Pick<
+  CommentRow,
+  'id' | 'parent_id' | 'depth' | 'status' | 'author_name' | 'author_website' | 'avatar' | 'body_html' | 'created_at' | 'edited_at'
+> & { root_id: string };
+
+const THREAD_COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.status, c.author_name, c.author_website,
+  c.avatar, c.body_html, c.created_at, c.edited_at`;
+
+function toThreadItem(r: ThreadRow): ThreadItem {
+  return {
+    id: r.id,
+    parentId: r.parent_id,
+    depth: r.depth,
+    status: r.status,
+    authorName: r.author_name,
+    authorWebsite: r.author_website,
+    avatar: r.avatar,
+    bodyHtml: r.body_html,
+    createdAt: r.created_at,
+    editedAt: r.edited_at,
+  };
+}
+
+const S = {
+  pageForPost: sql('comments.pageForPost', 'SELECT id, url, title, metadata_locked FROM pages WHERE site_id = $1 AND key = $2'),
+  insertPage: sql(
+    'comments.insertPage',
+    `INSERT INTO pages (site_id, key, url, title, created_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (site_id, key) DO NOTHING RETURNING id`,
+  ),
+  updatePageInfo: sql('comments.updatePageInfo', 'UPDATE pages SET url = coalesce(url, $2), title = coalesce(title, $3) WHERE id = $1'),
+  parent: sql('comments.parent', 'SELECT id, page_id, root_id, depth, path FROM comments WHERE id = $1'),
+  insert: sql(
+    'comments.insert',
+    `INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, shown,
+       author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html,
+       body_hash, reasons, edit_token_hash, created_at, status_changed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)
+     RETURNING *`,
+  ),
+  get: sql('comments.get', 'SELECT * FROM comments WHERE id = $1'),
+  getForUpdate: sql('comments.getForUpdate', 'SELECT * FROM comments WHERE id = $1 FOR UPDATE'),
+  audit: sql(
+    'comments.audit',
+    `INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  ),
+  shownInfo: sql('comments.shownInfo', 'SELECT status, shown, parent_id FROM comments WHERE id = $1 FOR UPDATE'),
+  hasShownChild: sql('comments.hasShownChild', 'SELECT 1 FROM comments WHERE parent_id = $1 AND shown LIMIT 1'),
+  setShown: sql('comments.setShown', 'UPDATE comments SET shown = $2 WHERE id = $1'),
+  threadOldest: sql(
+    'comments.threadOldest',
+    `WITH roots AS (SELECT id FROM comments WHERE page_id = $1 AND shown AND depth = 0 AND id > $2 ORDER BY id LIMIT $3)
+     SELECT ${THREAD_COLUMNS} FROM roots r JOIN comments c ON c.root_id = r.id AND c.shown
+     ORDER BY c.root_id, c.path`,
+  ),
+  threadNewest: sql(
+    'comments.threadNewest',
+    `WITH roots AS (SELECT id FROM comments WHERE page_id = $1 AND shown AND depth = 0 AND id < $2 ORDER BY id DESC LIMIT $3)
+     SELECT ${THREAD_COLUMNS} FROM roots r JOIN comments c ON c.root_id = r.id AND c.shown
+     ORDER BY c.root_id DESC, c.path`,
+  ),
+  editBody: sql(
+    'comments.editBody',
+    `UPDATE comments SET body_source = $2, body_html = $3, body_hash = $4, edited_at = $5, reasons = $6 WHERE id = $1 RETURNING *`,
+  ),
+  setStatus: sql('comments.setStatus', 'UPDATE comments SET status = $2, status_before_delete = $3, status_changed_at = $4 WHERE id = $1'),
+  lastByIp: sql('comments.lastByIp', 'SELECT max(created_at) AS t FROM comments WHERE ip_hmac = $1 AND site_id = $2'),
+  duplicate: sql(
+    'comments.duplicate',
+    `SELECT 1 FROM comments c JOIN pages p ON p.id = c.page_id
+     WHERE c.email_hmac = $1 AND c.body_hash = $2 AND c.site_id = $3 AND p.key = $4 AND c.status <> 'deleted' LIMIT 1`,
+  ),
+  trusted: sql(
+    'comments.trusted',
+    `SELECT 1 FROM comments WHERE email_hmac = $1 AND status = 'approved' AND site_id = $2 AND author_name = $3 LIMIT 1`,
+  ),
+  insertReport: sql(
+    'comments.insertReport',
+    `INSERT INTO reports (comment_id, reporter_hmac, reason, note, created_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (comment_id, reporter_hmac) DO NOTHING`,
+  ),
+  // The update locks the row, so two replicas counting reports at once each see the other's count.
+  bumpReports: sql('comments.bumpReports', 'UPDATE comments SET report_count = report_count + 1 WHERE id = $1 RETURNING report_count, status, site_id'),
+  resolveReports: sql('comments.resolveReports', 'UPDATE reports SET resolved_at = $2 WHERE comment_id = $1 AND resolved_at IS NULL'),
+  clearReportCount: sql('comments.clearReportCount', 'UPDATE comments SET report_count = 0 WHERE id = $1'),
+  openReports: sql(
+    'comments.openReports',
+    `SELECT comment_id, reason, note, created_at FROM reports WHERE comment_id = ANY($1::text[]) AND resolved_at IS NULL ORDER BY id`,
+  ),
+  recentSite: sql(
+    'comments.recentSite',
+    `SELECT ${THREAD_COLUMNS}, p.key AS page_key, p.title AS page_title, p.url AS page_url
+     FROM comments c JOIN pages p ON p.id = c.page_id WHERE c.site_id = $1 AND c.status = 'approved'
+     ORDER BY c.id DESC LIMIT $2`,
+  ),
+  recentPage: sql(
+    'comments.recentPage',
+    `SELECT ${THREAD_COLUMNS}, p.key AS page_key, p.title AS page_title, p.url AS page_url
+     FROM comments c JOIN pages p ON p.id = c.page_id WHERE c.page_id = $1 AND c.status = 'approved'
+     ORDER BY c.id DESC LIMIT $2`,
+  ),
+  counts: sql('comments.counts', 'SELECT status, n FROM comment_counts WHERE site_id = $1'),
+  reportedCount: sql('comments.reportedCount', `SELECT count(*) AS n FROM comments WHERE site_id = $1 AND report_count > 0 AND status <> 'deleted'`),
+  // Locked in id order, so two moderators acting on overlapping lists cannot wait on each other.
+  lockForDecision: sql(
+    'comments.lockForDecision',
+    'SELECT id, site_id, page_id, status, status_before_delete, email_hmac, author_name FROM comments WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+  ),
+  authorsPending: sql(
+    'comments.authorsPending',
+    `SELECT id, site_id, page_id, status, status_before_delete, email_hmac, author_name FROM comments
+     WHERE site_id = $1 AND email_hmac = $2 AND author_name = $3 AND status = 'pending' ORDER BY id FOR UPDATE`,
+  ),
+};
+
+interface DecisionRow {
+  id: string;
+  site_id: string;
+  page_id: number;
+  status: CommentStatus;
+  status_before_delete: CommentStatus | null;
+  email_hmac: string;
+  author_name: string;
+}
+
+type PgCommentRow = Omit<CommentRow, never> & { shown: boolean };
+
+export class PgComments implements CommentRepository {
+  private readonly queueStatements = new Map<string, Statement>();
+
+  constructor(private readonly pool: Pool) {}
+
+  private async writeAudit(
+    db: Queryable,
+    a: { siteId: string; commentId: string; actor: Actor; action: string; from: CommentStatus | null; to: CommentStatus; reason: string | null; now: number },
+  ): Promise<void> {
+    const { actorType, actorId } = actorColumns(a.actor);
+    await run(db, S.audit, [a.siteId, a.commentId, actorType, actorId, a.action, a.from, a.to, a.reason, a.now]);
+  }
+
+  /** A comment is shown when approved, or as a placeholder above a shown reply; walks up while that changes. */
+  private async refreshShown(c: Client, id: string | null): Promise<void> {
+    while (id) {
+      const row = (await one<{ status: CommentStatus; shown: boolean; parent_id: string | null }>(c, S.shownInfo, [id]))!;
+      const shown = row.status === 'approved' || (await one(c, S.hasShownChild, [id])) !== undefined;
+      if (shown === row.shown) return;
+      await run(c, S.setShown, [id, shown]);
+      id = row.parent_id;
+    }
+  }
+
+  async insert(n: NewComment): Promise<{ comment: Comment }> {
+    return transaction(this.pool, async (c) => {
+      const pageId = await this.upsertPage(c, n);
+      let rootId = n.id;
+      let depth = 0;
+      let path = n.id;
+      if (n.parentId) {
+        const parent = await one<{ id: string; page_id: number; root_id: string; depth: number; path: string }>(c, S.parent, [n.parentId]);
+        if (!parent || parent.page_id !== pageId) throw notFound('Parent comment');
+        rootId = parent.root_id;
+        depth = parent.depth + 1;
+        path = `${parent.path}/${n.id}`;
+      }
+      const row = await one<PgCommentRow>(c, S.insert, [
+        n.id,
+        n.siteId,
+        pageId,
+        n.parentId,
+        rootId,
+        depth,
+        path,
+        n.status,
+        // Replies go only under approved (so shown) comments: nothing above needs refreshing.
+        n.status === 'approved',
+        n.authorName,
+        n.authorWebsite,
+        n.avatar,
+        n.emailEnc,
+        n.emailHmac,
+        n.ipHmac,
+        n.userAgent,
+        n.bodySource,
+        n.bodyHtml,
+        n.bodyHash,
+        JSON.stringify(n.reasons),
+        n.editTokenHash,
+        n.createdAt,
+      ]);
+      await this.writeAudit(c, {
+        siteId: n.siteId,
+        commentId: n.id,
+        actor: { type: 'system' },
+        action: 'create',
+        from: null,
+        to: n.status,
+        reason: n.reasons.map((r) => r.code).join(', ') || null,
+        now: n.createdAt,
+      });
+      return { comment: toComment(row!) };
+    });
+  }
+
+  /**
+   * The page's id, created on its first comment (by whichever replica gets there first). A post fills in a title
+   * or URL the page lacks, never overwrites one, and changes nothing once a moderator has set them.
+   */
+  private async upsertPage(c: Client, n: NewComment): Promise<number> {
+    type Row = { id: number; url: string | null; title: string | null; metadata_locked: boolean };
+    let page = await one<Row>(c, S.pageForPost, [n.siteId, n.page.key]);
+    if (!page) {
+      const created = await one<{ id: number }>(c, S.insertPage, [n.siteId, n.page.key, n.page.url, n.page.title, n.createdAt]);
+      if (created) return created.id;
+      page = (await one<Row>(c, S.pageForPost, [n.siteId, n.page.key]))!;
+    }
+    if (!page.metadata_locked && ((n.page.url && !page.url) || (n.page.title && !page.title)))
+      await run(c, S.updatePageInfo, [page.id, n.page.url, n.page.title]);
+    return page.id;
+  }
+
+  async get(id: string): Promise<Comment | null> {
+    const row = await one<PgCommentRow>(this.pool, S.get, [id]);
+    return row ? toComment(row) : null;
+  }
+
+  async thread(q: ThreadQuery): Promise<{ items: ThreadItem[]; lastRootId: string | null; hasMore: boolean }> {
+    const stmt = q.sort === 'oldest' ? S.threadOldest : S.threadNewest;
+    // One root more than asked tells whether there is a next page.
+    const list = await rows<ThreadRow>(this.pool, stmt, [q.pageId, q.afterRootId ?? (q.sort === 'oldest' ? '' : '~'), q.limit + 1]);
+    const items: ThreadItem[] = [];
+    let roots = 0;
+    let lastRootId: string | null = null;
+    let hasMore = false;
+    for (const r of list) {
+      if (r.depth === 0) {
+        if (roots === q.limit) {
+          hasMore = true;
+          break;
+        }
+        roots++;
+        lastRootId = r.id;
+      }
+      items.push(toThreadItem(r));
+    }
+    return { items, lastRootId, hasMore };
+  }
+
+  async editBody(
+    id: string,
+    edit: { bodySource: string; bodyHtml: string; bodyHash: string; editedAt: number; addReasons: Reason[] },
+  ): Promise<Comment> {
+    return transaction(this.pool, async (c) => {
+      const current = await one<PgCommentRow>(c, S.getForUpdate, [id]);
+      if (!current) throw notFound('Comment');
+      const reasons = JSON.stringify([...(JSON.parse(current.reasons) as Reason[]), ...edit.addReasons]);
+      const row = await one<PgCommentRow>(c, S.editBody, [id, edit.bodySource, edit.bodyHtml, edit.bodyHash, edit.editedAt, reasons]);
+      return toComment(row!);
+    });
+  }
+
+  async deleteByAuthor(id: string, now: number): Promise<void> {
+    await transaction(this.pool, async (c) => {
+      const row = await one<PgCommentRow>(c, S.getForUpdate, [id]);
+      if (!row) throw notFound('Comment');
+      if (row.status === 'deleted') return;
+      await run(c, S.setStatus, [id, 'deleted', row.status, now]);
+      await this.writeAudit(c, {
+        siteId: row.site_id,
+        commentId: id,
+        actor: { type: 'author' },
+        action: 'delete',
+        from: row.status,
+        to: 'deleted',
+        reason: 'deleted by its author',
+        now,
+      });
+      await this.refreshShown(c, id);
+    });
+  }
+
+  async lastPostAtByIp(siteId: string, ipHmac: string): Promise<number | null> {
+    return (await one<{ t: number | null }>(this.pool, S.lastByIp, [ipHmac, siteId]))!.t;
+  }
+
+  async hasDuplicate(siteId: string, pageKey: string, emailHmac: string, bodyHash: string): Promise<boolean> {
+    return (await one(this.pool, S.duplicate, [emailHmac, bodyHash, siteId, pageKey])) !== undefined;
+  }
+
+  async isTrustedAuthor(siteId: string, emailHmac: string, name: string): Promise<boolean> {
+    return (await one(this.pool, S.trusted, [emailHmac, siteId, name])) !== undefined;
+  }
+
+  async addReport(r: {
+    commentId: string;
+    reporterHmac: string;
+    reason: string;
+    note: string | null;
+    threshold: number;
+    now: number;
+  }): Promise<'added' | 'duplicate'> {
+    return transaction(this.pool, async (c) => {
+      if ((await run(c, S.insertReport, [r.commentId, r.reporterHmac, r.reason, r.note, r.now])) === 0) return 'duplicate' as const;
+      const row = (await one<{ report_count: number; status: CommentStatus; site_id: string }>(c, S.bumpReports, [r.commentId]))!;
+      if (row.report_count >= r.threshold && row.status === 'approved') {
+        await run(c, S.setStatus, [r.commentId, 'pending', null, r.now]);
+        await this.writeAudit(c, {
+          siteId: row.site_id,
+          commentId: r.commentId,
+          actor: { type: 'system' },
+          action: 'reports',
+          from: 'approved',
+          to: 'pending',
+          reason: `${row.report_count} reports reached the threshold of ${r.threshold}`,
+          now: r.now,
+        });
+        await this.refreshShown(c, r.commentId);
+      }
+      return 'added' as const;
+    });
+  }
+
+  async recentApproved(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]> {
+    type Row = ThreadRow & { page_key: string; page_title: string | null; page_url: string | null };
+    const list = await (pageId === null ? rows<Row>(this.pool, S.recentSite, [siteId, limit]) : rows<Row>(this.pool, S.recentPage, [pageId, limit]));
+    return list.map((r) => ({ ...toThreadItem(r), page: { key: r.page_key, title: r.page_title, url: r.page_url } }));
+  }
+
+  /** One statement per combination of filters, so each is prepared once with a plan for its indexes. */
+  private queueStatement(q: QueueQuery): { stmt: Statement; values: unknown[] } {
+    const values: unknown[] = [q.siteId];
+    const param = (v: unknown) => {
+      values.push(v);
+      return `$${values.length}`;
+    };
+    const where = ['c.site_id = $1'];
+    if (q.status === 'reported') where.push(`c.report_count > 0 AND c.status <> 'deleted'`);
+    else if (q.status !== 'all') where.push(`c.status = ${param(q.status)}`);
+    if (q.pageId !== null) where.push(`c.page_id = ${param(q.pageId)}`);
+    if (q.emailHmac) where.push(`c.email_hmac = ${param(q.emailHmac)}`);
+    if (q.text) {
+      const p = param(likePattern(q.text));
+      where.push(`(c.body_source ILIKE ${p} OR c.author_name ILIKE ${p})`);
+    }
+    if (q.beforeId) where.push(`c.id < ${param(q.beforeId)}`);
+    const limit = param(q.limit + 1);
+    const key = where.join(' AND ');
+    let stmt = this.queueStatements.get(key);
+    if (!stmt) {
+      stmt = sql(
+        `comments.queue.${this.queueStatements.size}`,
+        `SELECT c.*, p.key AS page_key, p.title AS page_title, p.url AS page_url, p.closed AS page_closed,
+           par.author_name AS parent_author, par.body_source AS parent_body
+         FROM comments c JOIN pages p ON p.id = c.page_id LEFT JOIN comments par ON par.id = c.parent_id
+         WHERE ${key} ORDER BY c.id DESC LIMIT ${limit}`,
+      );
+      this.queueStatements.set(key, stmt);
+    }
+    return { stmt, values };
+  }
+
+  async queue(q: QueueQuery): Promise<{ items: QueueRow[]; hasMore: boolean }> {
+    type Row = PgCommentRow & {
+      page_key: string;
+      page_title: string | null;
+      page_url: string | null;
+      page_closed: boolean;
+      parent_author: string | null;
+      parent_body: string | null;
+    };
+    const { stmt, values } = this.queueStatement(q);
+    const list = await rows<Row>(this.pool, stmt, values);
+    const hasMore = list.length > q.limit;
+    const page = list.slice(0, q.limit);
+    const reports = new Map<string, Report[]>();
+    const reported = page.filter((r) => r.report_count > 0).map((r) => r.id);
+    if (reported.length) {
+      for (const r of await rows<{ comment_id: string; reason: string; note: string | null; created_at: number }>(this.pool, S.openReports, [reported])) {
+        const list = reports.get(r.comment_id) ?? [];
+        list.push({ reason: r.reason, note: r.note, createdAt: r.created_at });
+        reports.set(r.comment_id, list);
+      }
+    }
+    const items = page.map((r) => ({
+      ...toComment(r),
+      page: { key: r.page_key, title: r.page_title, url: r.page_url, closed: r.page_closed },
+      parent: r.parent_id ? { id: r.parent_id, authorName: r.parent_author ?? '', bodySource: r.parent_body ?? '' } : null,
+      reports: reports.get(r.id) ?? [],
+    }));
+    return { items, hasMore };
+  }
+
+  async statusCounts(siteId: string): Promise<Record<CommentStatus | 'reported', number>> {
+    const counts = Object.fromEntries(commentStatuses.map((s) => [s, 0])) as Record<CommentStatus | 'reported', number>;
+    const [byStatus, reported] = await Promise.all([
+      rows<{ status: CommentStatus; n: number }>(this.pool, S.counts, [siteId]),
+      one<{ n: number }>(this.pool, S.reportedCount, [siteId]),
+    ]);
+    for (const r of byStatus) counts[r.status] = r.n;
+    counts.reported = reported!.n;
+    return counts;
+  }
+
+  async changeStatuses(req: StatusChangeRequest): Promise<{ results: StatusChangeResult[]; pageIds: number[] }> {
+    return transaction(this.pool, async (c) => {
+      const locked = new Map((await rows<DecisionRow>(c, S.lockForDecision, [req.ids])).map((r) => [r.id, r]));
+      const results: StatusChangeResult[] = [];
+      const pageIds = new Set<number>();
+      const seen = new Set<string>();
+      const authors = new Map<string, { emailHmac: string; name: string }>();
+      const apply = async (id: string, row: DecisionRow | undefined) => {
+        if (seen.has(id)) return;
+        seen.add(id);
+        if (!row || row.site_id !== req.siteId) {
+          results.push({ id, ok: false, error: { code: 'not_found', status: 404, detail: 'Comment was not found.' } });
+          return;
+        }
+        const decision = req.decide({ status: row.status, statusBeforeDelete: row.status_before_delete });
+        if ('error' in decision) {
+          results.push({ id, ok: false, error: decision.error });
+          return;
+        }
+        const from = row.status;
+        const to = decision.to;
+        if (from !== to) {
+          await run(c, S.setStatus, [id, to, to === 'deleted' ? from : null, req.now]);
+          await this.writeAudit(c, { siteId: req.siteId, commentId: id, actor: req.actor, action: req.action, from, to, reason: req.reason, now: req.now });
+          await this.refreshShown(c, id);
+        }
+        if (req.clearReports) {
+          await run(c, S.resolveReports, [id, req.now]);
+          await run(c, S.clearReportCount, [id]);
+        }
+        if (req.includeAuthorsPending) authors.set(`${row.email_hmac}\0${row.author_name}`, { emailHmac: row.email_hmac, name: row.author_name });
+        results.push({ id, ok: true, from, to });
+        pageIds.add(Number(row.page_id));
+      };
+      for (const id of req.ids) await apply(id, locked.get(id));
+      for (const a of authors.values()) {
+        for (const row of await rows<DecisionRow>(c, S.authorsPending, [req.siteId, a.emailHmac, a.name])) {
+          // A comment handled above has changed status since it was locked: its row here is not re-read.
+          if (!seen.has(row.id)) await apply(row.id, row);
+        }
+      }
+      return { results, pageIds: [...pageIds] };
+    });
+  }
+}

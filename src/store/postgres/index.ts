@@ -1,0 +1,44 @@
+// Store: the PostgreSQL implementation of the domain's repositories, over one pool per process.
+import type { Repositories } from '../../domain/ports';
+import { createPool, type Pool } from './pool';
+import { migratePostgres } from './migrate';
+import { PgComments } from './comments';
+import { PgPages, PgSites } from './sites';
+import { PgAudit, PgBans, PgTokens } from './access';
+import { PgSiteActivity } from './site-activity';
+
+export { migratePostgres } from './migrate';
+export { createPool } from './pool';
+
+export function createPostgresRepositories(pool: Pool): Repositories {
+  let closed = false;
+  return {
+    sites: new PgSites(pool),
+    siteActivity: new PgSiteActivity(pool),
+    pages: new PgPages(pool),
+    comments: new PgComments(pool),
+    audit: new PgAudit(pool),
+    tokens: new PgTokens(pool),
+    bans: new PgBans(pool),
+    async ping() {
+      return (await pool.query('SELECT 1 AS ok')).rows[0]?.ok === 1;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+/** Connects, applies pending migrations and returns the repositories. */
+export async function openPostgresStore(url: string, poolSize: number): Promise<Repositories> {
+  const pool = createPool(url, poolSize);
+  try {
+    await migratePostgres(pool);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  return createPostgresRepositories(pool);
+}

@@ -1,0 +1,152 @@
+// Two server processes on one PostgreSQL schema and one Redis prefix, as replicas behind a load balancer would run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { ensureBuilt, freePort, main, waitForHealth } from '../helpers/process';
+import { freshSchema, testRedisUrl, type TestSchema } from '../helpers/stores';
+import { call } from '../helpers/api';
+
+interface Replica {
+  baseUrl: string;
+  child: ChildProcess;
+  dataDir: string;
+  output: string[];
+}
+
+let schema: TestSchema;
+let prefix: string;
+let a: Replica;
+let b: Replica;
+let ownerToken: string;
+const secret = crypto.randomBytes(32).toString('base64');
+
+async function startReplica(): Promise<Replica> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-replica-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    // One public address for both, as behind one load balancer: the demo site accepts writes from it.
+    PUBLIC_URL: 'http://127.0.0.1:1',
+    SECRET_KEY: secret,
+    DATABASE_URL: schema.url,
+    DATABASE_POOL_SIZE: '4',
+    REDIS_URL: testRedisUrl,
+    REDIS_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+    // Behind the load balancer: each test's reader has an address of its own.
+    TRUST_PROXY: 'true',
+  };
+  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout!.on('data', (d) => output.push(String(d)));
+  child.stderr!.on('data', (d) => output.push(String(d)));
+  await waitForHealth(port, child);
+  return { baseUrl: `http://127.0.0.1:${port}`, child, dataDir, output };
+}
+
+async function stopReplica(r: Replica): Promise<void> {
+  if (r.child.exitCode === null) {
+    const exited = new Promise((resolve) => r.child.once('exit', resolve));
+    r.child.kill('SIGTERM');
+    await exited;
+  }
+  fs.rmSync(r.dataDir, { recursive: true, force: true });
+}
+
+const origin = 'http://127.0.0.1:1';
+const settings = (r: Replica, body: Record<string, unknown>) =>
+  call(r, 'PATCH', '/api/v1/sites/demo/settings', { token: ownerToken, body, origin });
+const postVia = (r: Replica, n: number, over: Record<string, unknown> = {}, from = '192.0.2.1') =>
+  call(r, 'POST', '/api/v1/sites/demo/comments', {
+    origin,
+    headers: { 'x-forwarded-for': from },
+    body: { page: '/shared', name: `Reader ${n}`, email: `r${n}@example.com`, body: `Comment ${n}`, ...over },
+  });
+const thread = (r: Replica) => call(r, 'GET', '/api/v1/sites/demo/comments?page=%2Fshared');
+
+beforeAll(async () => {
+  ensureBuilt();
+  schema = await freshSchema();
+  prefix = `marginalia-test-${crypto.randomBytes(6).toString('hex')}:`;
+  // The first start creates the demo site and the owner token; the second finds them.
+  a = await startReplica();
+  b = await startReplica();
+  ownerToken = fs.readFileSync(path.join(a.dataDir, 'owner-token'), 'utf8').trim();
+  expect(fs.existsSync(path.join(b.dataDir, 'owner-token'))).toBe(false);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([a && stopReplica(a), b && stopReplica(b)]);
+  const redis = new Redis(testRedisUrl);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+  await schema.drop();
+});
+
+describe('two replicas on one PostgreSQL and one Redis', () => {
+  it('each says at start which store and which shared state it uses', () => {
+    for (const r of [a, b]) {
+      const line = r.output.join('').split('\n').find((l) => l.includes('store opened'));
+      expect(JSON.parse(line!)).toMatchObject({ store: 'postgres', sharedState: 'redis', location: expect.stringContaining('127.0.0.1:5432/') });
+      expect(line).not.toMatch(/search_path|password/);
+    }
+  });
+
+  // First, while the address has posted nothing yet this minute.
+  it('refuses the sixth post in a minute from one address although the posts alternate between replicas', async () => {
+    const limits = { postsPerMinute: 5, reportsPerHour: 10, readsPerMinute: 10_000, moderationPerMinute: 10_000 };
+    expect((await settings(a, { moderation: 'none', minSubmitSeconds: 0, floodSeconds: 0, rateLimits: limits })).status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await postVia(i % 2 ? b : a, 100 + i, { page: '/limits' })).status);
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
+    // The next post through A is refused too: one counter for both.
+    expect((await postVia(a, 200, { page: '/limits' })).status).toBe(429);
+  });
+
+  it("serves a comment approved through replica A in replica B's very next thread read, though B had the thread cached", async () => {
+    const limits = { postsPerMinute: 10_000, reportsPerHour: 10, readsPerMinute: 10_000, moderationPerMinute: 10_000 };
+    expect((await settings(a, { moderation: 'all', minSubmitSeconds: 0, floodSeconds: 0, rateLimits: limits })).status).toBe(200);
+    const posted = await postVia(a, 1);
+    expect(posted.status).toBe(201);
+    expect(posted.body.status).toBe('pending');
+    // B answers the thread twice (the second from its cache): nothing public yet.
+    const before = await thread(b);
+    expect(before.body.comments).toEqual([]);
+    const etag = before.headers.get('etag')!;
+    expect((await call(b, 'GET', '/api/v1/sites/demo/comments?page=%2Fshared', { headers: { 'if-none-match': etag } })).status).toBe(304);
+
+    const approved = await call(a, 'POST', '/api/v1/sites/demo/moderation/actions', { token: ownerToken, origin, body: { action: 'approve', ids: [posted.body.comment.id] } });
+    expect(approved.body.results[0]).toMatchObject({ ok: true });
+    const after = await thread(b);
+    expect(after.body.comments.map((c: { id: string }) => c.id)).toEqual([posted.body.comment.id]);
+    expect(after.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('applies a settings change made through A to the next post through B', async () => {
+    expect((await settings(a, { moderation: 'all' })).status).toBe(200);
+    expect((await postVia(b, 2)).body.status).toBe('pending');
+    expect((await settings(a, { moderation: 'none' })).status).toBe(200);
+    expect((await postVia(b, 3)).body.status).toBe('approved');
+  });
+
+  it('refuses one of two posts sent to both replicas at once from one address within the flood window', async () => {
+    const limits = { postsPerMinute: 10_000, reportsPerHour: 10, readsPerMinute: 10_000, moderationPerMinute: 10_000 };
+    expect((await settings(a, { floodSeconds: 10, rateLimits: limits })).status).toBe(200);
+    const [x, y] = await Promise.all([postVia(a, 300, { page: '/flood' }, '198.51.100.7'), postVia(b, 301, { page: '/flood' }, '198.51.100.7')]);
+    expect([x.status, y.status].sort()).toEqual([201, 429]);
+  });
+
+  it('refuses a double submit sent to both replicas at once', async () => {
+    expect((await settings(a, { floodSeconds: 0 })).status).toBe(200);
+    const same = { page: '/twice', body: 'Clicked on two replicas' };
+    const [x, y] = await Promise.all([postVia(a, 400, same, '198.51.100.8'), postVia(b, 400, same, '198.51.100.9')]);
+    expect([x.status, y.status].sort()).toEqual([201, 409]);
+  });
+});
