@@ -17,10 +17,11 @@ function freePort() {
   });
 }
 
-async function startServer(extraEnv = {}) {
+/** `nodeArgs` go before the entry point (e.g. `--cpu-prof`). */
+async function startServer(extraEnv = {}, nodeArgs = []) {
   const dataDir = extraEnv.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -99,4 +100,47 @@ function dbBytes(dataDir) {
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-module.exports = { startServer, json, benchSettings, root, openConsole, rssBytes, dbBytes, mb };
+
+/** Samples the process's resident memory (VmRSS, Linux) every 200 ms; `stop()` gives the peak in bytes. */
+function rssSampler(pid) {
+  const read = () => {
+    try {
+      return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+    } catch {
+      return 0;
+    }
+  };
+  let peak = read();
+  let since = peak;
+  const timer = setInterval(() => {
+    const v = read();
+    peak = Math.max(peak, v);
+    since = Math.max(since, v);
+  }, 200);
+  return {
+    now: read,
+    /** The peak since the last call (or the start). */
+    mark() {
+      const m = Math.max(since, read());
+      since = 0;
+      return m;
+    },
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, read());
+    },
+  };
+}
+
+/**
+ * CPU seconds the process has used (user + system, all its threads; Linux /proc, 100 ticks a second). Divided by
+ * the requests served, it is what a request costs the server, which other load on the machine disturbs far less
+ * than req/s.
+ */
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // After "pid (comm) ": state is field 0, utime 11, stime 12.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+module.exports = { startServer, json, benchSettings, root, openConsole, rssBytes, dbBytes, mb, rssSampler, cpuSeconds };

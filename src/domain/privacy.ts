@@ -1,5 +1,6 @@
 // Privacy: e-mail encryption, keyed hashes for matching, token hashing. Keys are derived from SECRET_KEY.
 import crypto from 'node:crypto';
+import { secureRandomBytes } from './ids';
 
 export interface Keys {
   encryption: Buffer;
@@ -21,7 +22,7 @@ export class Privacy {
   constructor(private readonly keys: Keys) {}
 
   encryptEmail(email: string): Buffer {
-    const iv = crypto.randomBytes(12);
+    const iv = secureRandomBytes(12);
     const cipher = crypto.createCipheriv('aes-256-gcm', this.keys.encryption, iv);
     const body = Buffer.concat([cipher.update(email, 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]);

@@ -42,7 +42,15 @@ export function renderLiteral(source: string): string {
  */
 export function renderBody(source: string): string {
   const html = renderMarkdown(source);
-  return isInvisible(toPlainText(html)) ? renderLiteral(source) : html;
+  return isInvisible(textOfSanitised(html)) ? renderLiteral(source) : html;
+}
+
+/**
+ * The text of our sanitiser's own output, without a second parse: there `<` and `>` only delimit tags (it escapes
+ * them in text and attributes), and the entities left (&amp; &lt; &gt; &quot;) all stand for visible characters.
+ */
+function textOfSanitised(html: string): string {
+  return html.replace(/<[^>]*>/g, '');
 }
 
 /** Links a reader will see, counted on the rendered html so Markdown, autolinks and bare URLs all count. */

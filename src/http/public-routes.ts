@@ -10,7 +10,7 @@ import { cors, requireAllowedOrigin, requirePageOnSite, siteOf, type OriginPolic
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { toOwnComment, toPublic } from './present';
 import { atomFeed } from './feed';
-import { countsQuestion, feedQuestion, threadQuestion } from './questions';
+import { countsQuestion, feedQuestion, remembered, threadQuestion } from './questions';
 import type { RefuseOnMiss } from './overload';
 import {
   commentIdSchema,
@@ -76,6 +76,11 @@ function cachedBody(text: string, type: string): CachedBody {
 
 type Built = { value: CachedBody; scope: AnswerScope };
 
+function rawQuery(req: Request): string {
+  const i = req.originalUrl.indexOf('?');
+  return i < 0 ? '' : req.originalUrl.slice(i + 1);
+}
+
 export function publicRoutes(deps: PublicRouteDeps): Router {
   const { comments, cache } = deps;
   const router = Router();
@@ -127,7 +132,7 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   }
 
   router.get('/sites/:site/comments', reads, async (req, res) => {
-    const { key, query } = threadQuestion(req.query);
+    const { key, query } = remembered('list', rawQuery(req), () => threadQuestion(req.query));
     const entry = await answerCached(res, key, async (siteId) => {
       const t = await comments.thread(siteId, query);
       const maxDepth = t.site.settings.maxDepth;
@@ -155,7 +160,7 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   });
 
   router.get('/sites/:site/counts', reads, async (req, res) => {
-    const { key, pages } = countsQuestion(req.query);
+    const { key, pages } = remembered('counts', rawQuery(req), () => countsQuestion(req.query));
     const entry = await answerCached(res, key, async (siteId) => {
       const c = await comments.counts(siteId, pages);
       return { value: cachedBody(JSON.stringify({ counts: c.counts } satisfies Answer<typeof countsResponse>), JSON_TYPE), scope: c.scope };
@@ -164,7 +169,7 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   });
 
   router.get('/sites/:site/feed.atom', reads, async (req, res) => {
-    const { key, page } = feedQuestion(req.query);
+    const { key, page } = remembered('feed', rawQuery(req), () => feedQuestion(req.query));
     const entry = await answerCached(res, key, async (siteId) => {
       const f = await comments.feed(siteId, page);
       const xml = atomFeed({ site: f.site, pageKey: page, items: f.items, baseUrl: deps.publicUrl });

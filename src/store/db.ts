@@ -19,3 +19,16 @@ export function openDatabase(file: string): Db {
   db.pragma('cache_size = -16384');
   return db;
 }
+
+const runners = new WeakMap<Db, (fn: () => unknown) => unknown>();
+
+/**
+ * Runs the write `fn` in one transaction (a savepoint when already in one) begun IMMEDIATE, so it takes the write
+ * lock up front. better-sqlite3's db.transaction() builds its wrappers on every call; this builds one per
+ * connection, as its documentation intends.
+ */
+export function atomic<T>(db: Db, fn: () => T): T {
+  let run = runners.get(db);
+  if (!run) runners.set(db, (run = db.transaction((f: () => unknown) => f()).immediate));
+  return run(fn) as T;
+}

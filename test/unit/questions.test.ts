@@ -1,4 +1,4 @@
-import { countsQuestion, feedQuestion, threadQuestion } from '../../src/http/questions';
+import { countsQuestion, feedQuestion, remembered, rememberedQuestions, threadQuestion } from '../../src/http/questions';
 
 // Queries as Express's parser hands them over: strings, arrays for repeated names.
 const cursor = Buffer.from('c_01J0000000000000000000000A').toString('base64url');
@@ -36,5 +36,25 @@ describe('cache keys of public reads', () => {
     expect(feedQuestion({}).key).toBe(feedQuestion({ other: 'x' }).key);
     expect(feedQuestion({}).page).toBeNull();
     expect(feedQuestion({ page: '/a' }).key).not.toBe(feedQuestion({}).key);
+  });
+});
+
+describe('remembered questions', () => {
+  it('parses a raw query once, and never remembers one that did not validate', () => {
+    let parses = 0;
+    const ask = (raw: string, query: unknown) => remembered('list', raw, () => (parses++, threadQuestion(query)));
+    const a = ask('page=%2Fr&v=1', { page: '/r', v: '1' });
+    expect(ask('page=%2Fr&v=1', { page: '/r', v: '1' })).toBe(a);
+    expect(parses).toBe(1);
+    expect(() => ask('page=%2Fr&limit=999', { page: '/r', limit: '999' })).toThrow();
+    expect(() => ask('page=%2Fr&limit=999', { page: '/r', limit: '999' })).toThrow();
+    expect(parses).toBe(3);
+    expect(Object.isFrozen(a)).toBe(true);
+  });
+
+  it('keeps at most 2,000 of them however many variants arrive', () => {
+    for (let i = 0; i < 5000; i++) remembered('list', `page=%2Fr&v=${i}`, () => threadQuestion({ page: '/r', v: String(i) }));
+    expect(rememberedQuestions()).toBeLessThanOrEqual(2000);
+    expect(rememberedQuestions()).toBeGreaterThan(1000);
   });
 });

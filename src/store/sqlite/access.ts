@@ -1,5 +1,5 @@
 // Store: tokens, bans and the audit log.
-import type { Db } from '../db';
+import { atomic, type Db } from '../db';
 import type { AuditRepository, BanRepository, TokenRepository } from '../../domain/ports';
 import type { Actor, AuditEntry, Ban, CommentStatus, Role, Token } from '../../domain/types';
 import { toBan, toToken, type BanRow, type TokenRow } from './rows';
@@ -68,6 +68,7 @@ export class SqliteBans implements BanRepository {
   private readonly listStmt;
   private readonly removeStmt;
   private readonly activeStmt;
+  private readonly activeTwoStmt;
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(`INSERT INTO bans (id, site_id, kind, value_hmac, email_enc, reason, comment_id, expires_at, created_at, created_by)
@@ -78,12 +79,17 @@ export class SqliteBans implements BanRepository {
       `SELECT * FROM bans WHERE site_id = @siteId AND value_hmac IN (SELECT value FROM json_each(@values))
          AND (expires_at IS NULL OR expires_at > @now) LIMIT 1`,
     );
+    // A post asks about two values (its e-mail and address): plain parameters, without building and reading JSON.
+    this.activeTwoStmt = db.prepare<{ siteId: string; a: string; b: string; now: number }, BanRow>(
+      `SELECT * FROM bans WHERE site_id = @siteId AND value_hmac IN (@a, @b)
+         AND (expires_at IS NULL OR expires_at > @now) LIMIT 1`,
+    );
   }
 
   async create(bans: Ban[]): Promise<Ban[]> {
-    this.db.transaction(() => {
+    atomic(this.db, () => {
       for (const b of bans) this.insertStmt.run(b);
-    }).immediate();
+    });
     return bans;
   }
 
@@ -96,7 +102,10 @@ export class SqliteBans implements BanRepository {
   }
 
   async findActive(siteId: string, valueHmacs: string[], now: number): Promise<Ban | null> {
-    const row = this.activeStmt.get({ siteId, values: JSON.stringify(valueHmacs), now });
+    const row =
+      valueHmacs.length === 1 || valueHmacs.length === 2
+        ? this.activeTwoStmt.get({ siteId, a: valueHmacs[0], b: valueHmacs[valueHmacs.length - 1], now })
+        : this.activeStmt.get({ siteId, values: JSON.stringify(valueHmacs), now });
     return row ? toBan(row) : null;
   }
 }

@@ -1,6 +1,6 @@
 // Store: comments, their reports and their audit rows. Each public method is one transaction.
 import type Database from 'better-sqlite3';
-import type { Db } from '../db';
+import { atomic, type Db } from '../db';
 import type {
   CommentRepository,
   FeedItem,
@@ -132,7 +132,7 @@ export class SqliteComments implements CommentRepository {
   }
 
   async insert(c: NewComment): Promise<{ comment: Comment }> {
-    return this.db.transaction(() => {
+    return atomic(this.db, () => {
       const pageId = this.upsertPage(c);
       let rootId = c.id;
       let depth = 0;
@@ -181,9 +181,31 @@ export class SqliteComments implements CommentRepository {
         reason: c.reasons.map((r) => r.code).join(', ') || null,
         now: c.createdAt,
       });
-      const comment = toComment(this.s.get.get(c.id) as CommentRow);
+      // Every column is known here (the others start at their defaults): no need to read the row back.
+      const comment: Comment = {
+        id: c.id,
+        siteId: c.siteId,
+        pageId,
+        parentId: c.parentId,
+        depth,
+        status: c.status,
+        authorName: c.authorName,
+        authorWebsite: c.authorWebsite,
+        avatar: c.avatar,
+        emailEnc: c.emailEnc,
+        emailHmac: c.emailHmac,
+        ipHmac: c.ipHmac,
+        userAgent: c.userAgent,
+        bodySource: c.bodySource,
+        bodyHtml: c.bodyHtml,
+        reasons: c.reasons,
+        reportCount: 0,
+        editTokenHash: c.editTokenHash,
+        createdAt: c.createdAt,
+        editedAt: null,
+      };
       return { comment };
-    }).immediate();
+    });
   }
 
   /**
@@ -235,17 +257,17 @@ export class SqliteComments implements CommentRepository {
     id: string,
     edit: { bodySource: string; bodyHtml: string; bodyHash: string; editedAt: number; addReasons: Reason[] },
   ): Promise<Comment> {
-    return this.db.transaction(() => {
+    return atomic(this.db, () => {
       const current = this.s.get.get(id) as CommentRow | undefined;
       if (!current) throw notFound('Comment');
       const { addReasons, ...body } = edit;
       const reasons = JSON.stringify([...(JSON.parse(current.reasons) as Reason[]), ...addReasons]);
       return toComment(this.s.editBody.get({ id, ...body, reasons }) as CommentRow);
-    }).immediate();
+    });
   }
 
   async deleteByAuthor(id: string, now: number): Promise<void> {
-    this.db.transaction(() => {
+    atomic(this.db, () => {
       const row = this.s.get.get(id) as CommentRow | undefined;
       if (!row) throw notFound('Comment');
       if (row.status === 'deleted') return;
@@ -261,7 +283,7 @@ export class SqliteComments implements CommentRepository {
         now,
       });
       this.refreshShown(id);
-    }).immediate();
+    });
   }
 
   async lastPostAtByIp(siteId: string, ipHmac: string): Promise<number | null> {
@@ -284,7 +306,7 @@ export class SqliteComments implements CommentRepository {
     threshold: number;
     now: number;
   }): Promise<'added' | 'duplicate'> {
-    return this.db.transaction(() => {
+    return atomic(this.db, () => {
       if (this.s.insertReport.run(r).changes === 0) return 'duplicate' as const;
       const c = this.s.bumpReports.get(r.commentId) as { report_count: number; status: CommentStatus; site_id: string };
       if (c.report_count >= r.threshold && c.status === 'approved') {
@@ -302,7 +324,7 @@ export class SqliteComments implements CommentRepository {
         this.refreshShown(r.commentId);
       }
       return 'added' as const;
-    }).immediate();
+    });
   }
 
   async recentApproved(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]> {
@@ -392,7 +414,7 @@ export class SqliteComments implements CommentRepository {
       email_hmac: string;
       author_name: string;
     };
-    return this.db.transaction(() => {
+    return atomic(this.db, () => {
       const results: StatusChangeResult[] = [];
       const pageIds = new Set<number>();
       const seen = new Set<string>();
@@ -430,6 +452,6 @@ export class SqliteComments implements CommentRepository {
         for (const { id } of this.s.authorsPending.all(req.siteId, a.emailHmac, a.name) as { id: string }[]) apply(id);
       }
       return { results, pageIds: [...pageIds] };
-    }).immediate();
+    });
   }
 }
