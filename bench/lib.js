@@ -17,7 +17,8 @@ function freePort() {
   });
 }
 
-async function startServer(extraEnv = {}) {
+/** `readToken: false` for a replica started after the first: only the first start writes the owner token. */
+async function startServer(extraEnv = {}, { readToken = true } = {}) {
   const dataDir = extraEnv.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
@@ -34,7 +35,7 @@ async function startServer(extraEnv = {}) {
       if (!healthy) await new Promise((r) => setTimeout(r, 100));
     }
     if (!healthy) throw new Error('server did not answer /healthz in 30 s');
-    token = fs.readFileSync(path.join(dataDir, 'owner-token'), 'utf8').trim();
+    if (readToken) token = fs.readFileSync(path.join(dataDir, 'owner-token'), 'utf8').trim();
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

@@ -9,9 +9,13 @@ import { tooManyRequests } from '../domain/errors';
 export type RateLimitStoreFactory = (name: string) => Store;
 export const memoryStores: RateLimitStoreFactory = () => new MemoryStore();
 
-/** Counters in Redis, shared by every replica: one address's sixth post is refused whichever replica it reaches. */
-export function redisStores(sendCommand: (...args: string[]) => Promise<never>, prefix: string): RateLimitStoreFactory {
-  return (name) => new RedisStore({ sendCommand, prefix: `${prefix}rl:${name}:` });
+/**
+ * Counters in Redis, shared by every replica: one address's sixth post is refused whichever replica it reaches.
+ * The limiters named in `perReplica` keep counting in memory: a cached read must not wait on a round trip, so a
+ * reader spread over N replicas may make up to N times readsPerMinute.
+ */
+export function redisStores(sendCommand: (...args: string[]) => Promise<never>, prefix: string, perReplica: string[] = ['reads']): RateLimitStoreFactory {
+  return (name) => (perReplica.includes(name) ? new MemoryStore() : new RedisStore({ sendCommand, prefix: `${prefix}rl:${name}:` }));
 }
 
 type Limits = SiteSettings['rateLimits'];
