@@ -26,3 +26,20 @@ describe('SiteCache', () => {
     expect(cache.get('a', 'z')).toBe(1);
   });
 });
+
+describe('SiteCache while other replicas may go unheard', () => {
+  it('serves and keeps nothing while suspended, and after resuming never stores an answer built before', () => {
+    const cache = new SiteCache<string>();
+    cache.set('a', 'k', 'v1', cache.version('a'));
+    cache.suspend();
+    expect(cache.get('a', 'k')).toBeUndefined();
+    const during = cache.version('a');
+    cache.set('a', 'k', 'built while suspended', during);
+    expect(cache.get('a', 'k')).toBeUndefined();
+    cache.resume();
+    cache.set('a', 'k', 'built while suspended', during);
+    expect(cache.get('a', 'k')).toBeUndefined();
+    cache.set('a', 'k', 'v2', cache.version('a'));
+    expect(cache.get('a', 'k')).toBe('v2');
+  });
+});

@@ -71,8 +71,10 @@ interface Relayed {
 /** Connects to Redis (commands on one connection, the event channel on another) and waits until both answer. */
 export async function connectRedis(url: string, prefix: string, log?: RedisLog): Promise<SharedState> {
   const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
-  const redis = new Redis(url, options);
-  const sub = new Redis(url, options);
+  // Named, so an operator's CLIENT LIST shows which connections are whose.
+  const name = prefix.replace(/[^\w:.-]/g, '_');
+  const redis = new Redis(url, { ...options, connectionName: `${name}commands` });
+  const sub = new Redis(url, { ...options, connectionName: `${name}events` });
   redis.on('error', () => {});
   sub.on('error', () => {});
   await Promise.all([redis.connect(), sub.connect()]);
@@ -128,6 +130,9 @@ export async function connectRedis(url: string, prefix: string, log?: RedisLog):
     async close() {
       closed = true;
       await Promise.allSettled([redis.quit(), sub.quit()]);
+      // A connection that was reconnecting has no quit to wait for: stop its retries too.
+      redis.disconnect();
+      sub.disconnect();
     },
   };
 }
