@@ -5,7 +5,7 @@ import type { Config } from './config';
 import type { Logger } from './log';
 import type { Repositories } from './domain/ports';
 import { Privacy } from './domain/privacy';
-import { SiteCache } from './domain/cache';
+import { AnswerCache, changeOf, type SuspendableCache } from './domain/cache';
 import { CommentService } from './domain/comments';
 import { ModerationService } from './domain/moderation';
 import { AccessService } from './domain/access';
@@ -13,7 +13,7 @@ import { SiteService } from './domain/sites';
 import { DomainEvents } from './domain/events';
 import { requestContext, accessLog, requireJsonBody } from './http/middleware';
 import { errorHandler, notFoundHandler } from './http/problem';
-import { publicRoutes, type CachedBody } from './http/public-routes';
+import { publicRoutes, cachedBodyBytes, type CachedBody } from './http/public-routes';
 import { moderationRoutes } from './http/moderation-routes';
 import { assetRoutes } from './http/assets';
 import { buildOpenApi } from './http/openapi';
@@ -23,6 +23,10 @@ import { cachedSites } from './domain/site-directory';
 import { InstallCheck } from './domain/install-check';
 import { installCheck } from './http/install-check';
 import { siteRoutes } from './http/site-routes';
+import { Metrics } from './metrics/registry';
+import { registerCacheGauges, registerServiceGauges } from './metrics/service-gauges';
+import { httpMetrics, metricsEndpoint } from './http/metrics';
+import { LagMonitor, shedLoad } from './http/overload';
 import type { KeyedLocks } from './domain/locks';
 
 export interface AppDeps {
@@ -31,11 +35,21 @@ export interface AppDeps {
   repos: Repositories;
   privacy: Privacy;
   rateLimitStores?: RateLimitStoreFactory;
+  /** Where the app's metrics go; other modules register gauges on the same one (src/metrics/registry.ts). */
+  metrics?: Metrics;
   /** Shared with the other replicas (Redis) when there are any; in-process otherwise. */
   locks?: KeyedLocks;
   /** Connects this process's events and answer cache to the other replicas' (src/store/redis). */
-  shareState?: (local: { events: DomainEvents; answers: SiteCache<unknown> }) => void;
+  shareState?: (local: { events: DomainEvents; answers: SuspendableCache }) => void;
 }
+
+export type App = express.Express & {
+  services: Services;
+  cache: AnswerCache<CachedBody>;
+  metrics: Metrics;
+  /** From now on /readyz fails and answers close their connections, so a balancer sends new work elsewhere. */
+  drain(): void;
+};
 
 export interface Services {
   events: DomainEvents;
@@ -57,22 +71,39 @@ export function buildServices(deps: { repos: Repositories; privacy: Privacy; eve
   };
 }
 
-export function buildApp(deps: AppDeps): express.Express & { services: Services } {
+export function buildApp(deps: AppDeps): App {
   const { config, logger } = deps;
-  const cache = new SiteCache<CachedBody>();
+  const cache = new AnswerCache<CachedBody>({
+    maxBytes: config.cacheMaxBytes,
+    sizeOf: cachedBodyBytes,
+    onStats: (stats) => logger.debug({ cache: stats }, 'answer cache'),
+  });
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
-  events.onAny((e) => cache.invalidate(e.siteId));
+  events.onAny((e) => cache.invalidate(e.siteId, changeOf(e)));
   const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events, locks: deps.locks });
   deps.shareState?.({ events, answers: cache });
   const stores = deps.rateLimitStores ?? memoryStores;
-  const app = express() as express.Express & { services: Services };
+  const app = express() as App;
   app.services = services;
+  app.cache = cache;
+  app.metrics = deps.metrics ?? new Metrics();
+  registerServiceGauges(app.metrics, { repos: deps.repos, databasePath: config.databasePath });
+  registerCacheGauges(app.metrics, cache);
+  let draining = false;
+  app.drain = () => {
+    draining = true;
+  };
 
   app.disable('x-powered-by');
   // Our own ETags are content hashes of cached answers; Express's would hash every body again.
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
 
+  app.use(httpMetrics(app, app.metrics));
+  app.use((_req, res, next) => {
+    if (draining) res.setHeader('Connection', 'close');
+    next();
+  });
   app.use(requestContext(logger));
   app.use(accessLog(logger));
   app.use(
@@ -82,14 +113,17 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services 
       crossOriginResourcePolicy: { policy: 'cross-origin' },
     }),
   );
+  app.use(shedLoad(new LagMonitor(config.overloadLagMs), app.metrics));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (draining) return void res.status(503).json({ status: 'draining' });
     const ok = await deps.repos.ping().catch(() => false);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable' });
   });
+  app.get('/metrics', metricsEndpoint(app.metrics, config.metricsToken));
 
   let openapi: string | null = null;
   app.get('/api/v1/openapi.json', (_req, res) => {

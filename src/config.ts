@@ -17,7 +17,11 @@ const envSchema = z.object({
     .optional(),
   PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL', protocol: /^https?$/ }).optional(),
   TRUST_PROXY: bool.default(false),
+  // Public answers kept in memory; 0 keeps none.
+  CACHE_MAX_BYTES: z.coerce.number({ message: 'must be a number of bytes' }).int('must be a whole number').min(0, 'must not be negative').default(32 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  OVERLOAD_LAG_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(0).max(60_000).default(500),
   DATABASE_URL: z.url({ message: 'must be a postgres:// URL', protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1).max(1000).default(10),
   REDIS_URL: z.url({ message: 'must be a redis:// or rediss:// URL', protocol: /^rediss?$/ }).optional(),
@@ -34,6 +38,12 @@ export interface Config {
   readonly publicUrl: string;
   readonly trustProxy: boolean;
   readonly logLevel: string;
+  /** Byte budget of the public answer cache. */
+  readonly cacheMaxBytes: number;
+  /** Bearer token for /metrics; without it /metrics answers loopback only. */
+  readonly metricsToken: string | undefined;
+  /** Event-loop lag past which new requests get 503 (0: never). */
+  readonly overloadLagMs: number;
   /** postgres://… : PostgreSQL instead of the SQLite file at databasePath. */
   readonly databaseUrl: string | undefined;
   /** Connections per process in the PostgreSQL pool. */
@@ -64,6 +74,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    cacheMaxBytes: e.CACHE_MAX_BYTES,
+    metricsToken: e.METRICS_TOKEN,
+    overloadLagMs: e.OVERLOAD_LAG_MS,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    app.drain();
     // Stop accepting; idle keep-alive sockets close now, busy ones as soon as their response is done.
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     server.close(() => {

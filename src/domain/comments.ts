@@ -9,6 +9,7 @@ import { newCommentId, newSecret } from './ids';
 import { conflict, forbidden, invalidField, notFound, unauthorized } from './errors';
 import { charLength } from './text';
 import type { ChangeCause, DomainEvents } from './events';
+import type { AnswerScope } from './cache';
 import { LocalLocks, type KeyedLocks } from './locks';
 
 export interface PostInput {
@@ -43,6 +44,7 @@ export interface ThreadPage {
   page: Pick<Page, 'key' | 'title' | 'url' | 'closed'> & { commentCount: number };
   items: ThreadItem[];
   nextCursor: string | null;
+  scope: AnswerScope;
 }
 
 const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
@@ -51,6 +53,12 @@ function decodeCursor(cursor: string): string {
   if (!/^c_[0-9A-Z]{26}$/.test(id)) throw invalidField('cursor', 'invalid_cursor', 'is not a cursor this API gave out');
   return id;
 }
+
+/** One spelling per cursor, so answers can be keyed by it; throws on a cursor this API did not give out. */
+export const canonicalCursor = (cursor: string) => encodeCursor(decodeCursor(cursor));
+
+const onePage = (id: number): AnswerScope => ({ pageIds: [id], newPages: false, allPages: false });
+const noPage: AnswerScope = Object.freeze({ pageIds: [], newPages: true, allPages: false });
 
 /** Same body, whatever the spacing and case, counts as a duplicate. */
 const bodyHash = (body: string) => sha256Hex(body.replace(/\s+/g, ' ').trim().toLowerCase());
@@ -80,7 +88,7 @@ export class CommentService {
     const page = await this.deps.repos.pages.find(siteId, q.page);
     // A page nobody has commented on yet is an empty thread, not an error: the widget asks before the first post.
     if (!page)
-      return { site, page: { key: q.page, title: null, url: null, closed: false, commentCount: 0 }, items: [], nextCursor: null };
+      return { site, page: { key: q.page, title: null, url: null, closed: false, commentCount: 0 }, items: [], nextCursor: null, scope: noPage };
     const t = await this.deps.repos.comments.thread({
       pageId: page.id,
       sort: q.sort,
@@ -92,22 +100,25 @@ export class CommentService {
       page: { key: page.key, title: page.title, url: page.url, closed: page.closed, commentCount: page.approvedCount },
       items: t.items,
       nextCursor: t.hasMore && t.lastRootId ? encodeCursor(t.lastRootId) : null,
+      scope: onePage(page.id),
     };
   }
 
-  async counts(siteId: string, keys: string[]): Promise<Record<string, number>> {
+  async counts(siteId: string, keys: string[]): Promise<{ counts: Record<string, number>; scope: AnswerScope }> {
     await this.site(siteId);
     const pages = await this.deps.repos.pages.findMany(siteId, keys);
     const counts: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
     for (const p of pages) counts[p.key] = p.approvedCount;
-    return counts;
+    return { counts, scope: { pageIds: pages.map((p) => p.id), newPages: pages.length < new Set(keys).size, allPages: false } };
   }
 
-  async feed(siteId: string, pageKey: string | null, limit = 50): Promise<{ site: Site; items: FeedItem[] }> {
+  async feed(siteId: string, pageKey: string | null, limit = 50): Promise<{ site: Site; items: FeedItem[]; scope: AnswerScope }> {
     const site = await this.site(siteId);
-    if (pageKey === null) return { site, items: await this.deps.repos.comments.recentApproved(siteId, null, limit) };
+    if (pageKey === null)
+      return { site, items: await this.deps.repos.comments.recentApproved(siteId, null, limit), scope: { pageIds: [], newPages: false, allPages: true } };
     const page = await this.deps.repos.pages.find(siteId, pageKey);
-    return { site, items: page ? await this.deps.repos.comments.recentApproved(siteId, page.id, limit) : [] };
+    if (!page) return { site, items: [], scope: noPage };
+    return { site, items: await this.deps.repos.comments.recentApproved(siteId, page.id, limit), scope: onePage(page.id) };
   }
 
   formToken(siteId: string, now: number): string {
@@ -186,6 +197,7 @@ export class CommentService {
       type: 'comment.created',
       siteId,
       pageId: comment.pageId,
+      newPage: page === null,
       commentId: comment.id,
       parentId: comment.parentId,
       status: comment.status,

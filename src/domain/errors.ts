@@ -67,3 +67,7 @@ export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   new AppError('too_many_requests', 429, 'Too Many Requests', detail, undefined, {
     'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
   });
+
+/** The service cannot do this now (overloaded, out of disk, database locked); the client may retry after the delay. */
+export const unavailable = (code: string, detail: string, retryAfterSeconds: number) =>
+  new AppError(code, 503, 'Service Unavailable', detail, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -3,8 +3,11 @@
 import type { CommentStatus } from './types';
 
 export type DomainEvent =
-  /** A comment was stored; `status` is what moderation decided. */
-  | { type: 'comment.created'; siteId: string; pageId: number; commentId: string; parentId: string | null; status: CommentStatus; at: number }
+  /**
+   * A comment was stored; `status` is what moderation decided. `newPage` is false when the page existed before the
+   * post (absent: it may not have).
+   */
+  | { type: 'comment.created'; siteId: string; pageId: number; newPage?: boolean; commentId: string; parentId: string | null; status: CommentStatus; at: number }
   /**
    * Comments' text, status, reports or counters changed. `pageIds` names the pages whose public answers may change;
    * null means any page of the site.

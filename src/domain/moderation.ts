@@ -89,7 +89,7 @@ export class ModerationService {
     now: number,
   ): Promise<StatusChangeResult[]> {
     if (input.trustAuthor && input.action !== 'approve') throw invalidField('trustAuthor', 'not_allowed', 'goes only with approve');
-    const results = await this.deps.repos.comments.changeStatuses({
+    const { results, pageIds } = await this.deps.repos.comments.changeStatuses({
       siteId: site.id,
       ids: input.ids,
       action: input.action,
@@ -101,8 +101,8 @@ export class ModerationService {
       now,
     });
     const ids = results.filter((r) => r.ok).map((r) => r.id);
-    // Approving with trustAuthor also changes the author's other comments, on any page.
-    if (ids.length > 0) this.deps.events.emit({ type: 'comments.changed', siteId: site.id, pageIds: null, commentIds: ids, cause: 'moderated', at: now });
+    // With trustAuthor the author's other comments change too, on any page: the store names every page it touched.
+    if (ids.length > 0) this.deps.events.emit({ type: 'comments.changed', siteId: site.id, pageIds, commentIds: ids, cause: 'moderated', at: now });
     return results;
   }
 

@@ -116,7 +116,8 @@ export interface CommentRepository {
   recentApproved(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]>;
   queue(q: QueueQuery): Promise<{ items: QueueRow[]; hasMore: boolean }>;
   statusCounts(siteId: string): Promise<Record<CommentStatus | 'reported', number>>;
-  changeStatuses(req: StatusChangeRequest): Promise<StatusChangeResult[]>;
+  /** `pageIds`: the pages of the comments it changed, so only their public answers go stale. */
+  changeStatuses(req: StatusChangeRequest): Promise<{ results: StatusChangeResult[]; pageIds: number[] }>;
 }
 
 export interface AuditRepository {

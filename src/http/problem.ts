@@ -107,6 +107,31 @@ export function errorHandler(log: (err: unknown, req: Parameters<ErrorRequestHan
       log(err, req);
       return sendProblem(res, { type: TYPE_BASE + 'conflict', title: 'Conflict', status: 409, detail: 'The request conflicts with stored data.' });
     }
+    // Other client errors raised below us (a path with broken percent-encoding, a body that is not the gzip it
+    // claims): their own status, a generic detail, never their message.
+    const status = Number(err?.status ?? err?.statusCode);
+    if (Number.isInteger(status) && status >= 400 && status < 500) {
+      const title = status === 415 ? 'Unsupported Media Type' : status === 413 ? 'Payload Too Large' : 'Bad Request';
+      return sendProblem(res, { type: TYPE_BASE + 'unreadable-request', title, status, detail: 'The request could not be read (its path, encoding or body is malformed).' });
+    }
+    const sqlite = typeof err?.code === 'string' ? (err.code as string) : '';
+    if (/^SQLITE_(FULL|IOERR|READONLY)/.test(sqlite)) {
+      log(err, req);
+      // Nothing was written (the transaction rolled back); reads go on. The detail names no file and no SQL.
+      return sendProblem(
+        res,
+        { type: TYPE_BASE + 'storage-unavailable', title: 'Service Unavailable', status: 503, detail: 'The service cannot store anything right now; nothing was changed. Try again later.' },
+        { 'Retry-After': '30' },
+      );
+    }
+    if (/^SQLITE_(BUSY|LOCKED)/.test(sqlite)) {
+      log(err, req);
+      return sendProblem(
+        res,
+        { type: TYPE_BASE + 'database-busy', title: 'Service Unavailable', status: 503, detail: 'The database is busy; nothing was changed. Try again shortly.' },
+        { 'Retry-After': '1' },
+      );
+    }
     log(err, req);
     sendProblem(res, { type: TYPE_BASE + 'internal', title: 'Internal Server Error', status: 500, detail: 'Something went wrong on our side; it has been logged.' });
   };

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { CommentService } from '../domain/comments';
-import { SiteCache } from '../domain/cache';
+import type { AnswerCache, AnswerScope } from '../domain/cache';
 import { identiconSvg } from '../domain/identicon';
 import { notFound } from '../domain/errors';
 import { bearer } from './middleware';
@@ -10,12 +10,11 @@ import { cors, requireAllowedOrigin, requirePageOnSite, siteOf, type OriginPolic
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { toOwnComment, toPublic } from './present';
 import { atomFeed } from './feed';
+import { countsQuestion, feedQuestion, threadQuestion } from './questions';
+import type { RefuseOnMiss } from './overload';
 import {
   commentIdSchema,
-  countsQuery,
   editCommentBody,
-  feedQuery,
-  listQuery,
   postCommentBody,
   reportBody,
   siteParam,
@@ -30,7 +29,7 @@ import {
 
 export interface PublicRouteDeps {
   comments: CommentService;
-  cache: SiteCache<CachedBody>;
+  cache: AnswerCache<CachedBody>;
   origins: OriginPolicy;
   rateLimitStores: RateLimitStoreFactory;
   publicUrl: string;
@@ -39,7 +38,11 @@ export interface PublicRouteDeps {
 export interface CachedBody {
   body: Buffer;
   etag: string;
+  type: string;
 }
+
+/** What the cache counts against its budget for one answer. */
+export const cachedBodyBytes = (b: CachedBody) => b.body.length + b.etag.length * 2 + b.type.length * 2;
 
 const MINUTE = 60_000;
 
@@ -57,19 +60,21 @@ function sendCached(req: Request, res: Response, entry: CachedBody, cacheControl
     return;
   }
   // Written as stored bytes: no re-encoding of a large thread per request.
-  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': entry.body.length });
+  res.writeHead(200, { 'Content-Type': entry.type, 'Content-Length': entry.body.length });
   res.end(entry.body);
 }
 
-function rawQuery(req: Request): string {
-  const i = req.originalUrl.indexOf('?');
-  return i < 0 ? '' : req.originalUrl.slice(i + 1);
+const JSON_TYPE = 'application/json; charset=utf-8';
+const ATOM_TYPE = 'application/atom+xml; charset=utf-8';
+
+function cachedBody(text: string, type: string): CachedBody {
+  // Its own memory, not a slice of Node's shared 8 KB pool: a small kept answer must not pin a whole slab.
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return { body: bytes, etag: `"${crypto.createHash('sha1').update(bytes).digest('base64url')}"`, type };
 }
 
-function cachedJson(body: unknown): CachedBody {
-  const bytes = Buffer.from(JSON.stringify(body));
-  return { body: bytes, etag: `"${crypto.createHash('sha1').update(bytes).digest('base64url')}"` };
-}
+type Built = { value: CachedBody; scope: AnswerScope };
 
 export function publicRoutes(deps: PublicRouteDeps): Router {
   const { comments, cache } = deps;
@@ -110,27 +115,27 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   router.use(publicSitePaths, loadSite, siteCors);
   router.use(['/comments/:id', '/comments/:id/reports'], loadCommentSite, commentCors);
 
-  /** Serves the cached answer for this query, building and storing it on a miss. */
-  async function answerCached(req: Request, res: Response, kind: string, build: (siteId: string) => Promise<unknown>) {
+  /** The cached answer to this question (src/http/questions.ts gives its key), built and stored on a miss. */
+  async function answerCached(res: Response, key: string, build: (siteId: string) => Promise<Built>): Promise<CachedBody> {
     const siteId = siteOf(res).id;
-    // Keyed by the raw query: a hit skips parsing, and only queries that parsed are ever stored.
-    const key = `${kind}\0${rawQuery(req)}`;
-    let entry = cache.get(siteId, key);
-    if (!entry) {
-      const version = cache.version(siteId);
-      entry = cachedJson(await build(siteId));
-      cache.set(siteId, key, entry, version);
-    }
-    sendCached(req, res, entry, 'public, max-age=10');
+    // Under overload only answers already built are served (src/http/overload.ts).
+    const refuse = res.locals.refuseOnMiss as RefuseOnMiss | undefined;
+    return cache.getOrBuild(siteId, key, () => {
+      if (refuse) throw refuse();
+      return build(siteId);
+    });
   }
 
-  router.get('/sites/:site/comments', reads, (req, res) =>
-    answerCached(req, res, 'list', async (siteId) => {
-      const t = await comments.thread(siteId, listQuery.parse(req.query));
+  router.get('/sites/:site/comments', reads, async (req, res) => {
+    const { key, query } = threadQuestion(req.query);
+    const entry = await answerCached(res, key, async (siteId) => {
+      const t = await comments.thread(siteId, query);
       const maxDepth = t.site.settings.maxDepth;
-      return { comments: t.items.map((c) => toPublic(c, maxDepth)), nextCursor: t.nextCursor, page: t.page, maxDepth } satisfies Answer<typeof listResponse>;
-    }),
-  );
+      const body = { comments: t.items.map((c) => toPublic(c, maxDepth)), nextCursor: t.nextCursor, page: t.page, maxDepth } satisfies Answer<typeof listResponse>;
+      return { value: cachedBody(JSON.stringify(body), JSON_TYPE), scope: t.scope };
+    });
+    sendCached(req, res, entry, 'public, max-age=10');
+  });
 
   router.post('/sites/:site/comments', writeOrigin, posts, async (req, res) => {
     const input = postCommentBody.parse(req.body ?? {});
@@ -149,15 +154,23 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     res.json({ formToken: comments.formToken(siteOf(res).id, Date.now()) } satisfies Answer<typeof formTokenResponse>);
   });
 
-  router.get('/sites/:site/counts', reads, (req, res) =>
-    answerCached(req, res, 'counts', async (siteId) => ({ counts: await comments.counts(siteId, countsQuery.parse(req.query).page) }) satisfies Answer<typeof countsResponse>),
-  );
+  router.get('/sites/:site/counts', reads, async (req, res) => {
+    const { key, pages } = countsQuestion(req.query);
+    const entry = await answerCached(res, key, async (siteId) => {
+      const c = await comments.counts(siteId, pages);
+      return { value: cachedBody(JSON.stringify({ counts: c.counts } satisfies Answer<typeof countsResponse>), JSON_TYPE), scope: c.scope };
+    });
+    sendCached(req, res, entry, 'public, max-age=10');
+  });
 
   router.get('/sites/:site/feed.atom', reads, async (req, res) => {
-    const { page } = feedQuery.parse(req.query);
-    const f = await comments.feed(siteOf(res).id, page ?? null);
-    res.setHeader('Cache-Control', 'public, max-age=60');
-    res.type('application/atom+xml').send(atomFeed({ site: f.site, pageKey: page ?? null, items: f.items, baseUrl: deps.publicUrl }));
+    const { key, page } = feedQuestion(req.query);
+    const entry = await answerCached(res, key, async (siteId) => {
+      const f = await comments.feed(siteId, page);
+      const xml = atomFeed({ site: f.site, pageKey: page, items: f.items, baseUrl: deps.publicUrl });
+      return { value: cachedBody(xml, ATOM_TYPE), scope: f.scope };
+    });
+    sendCached(req, res, entry, 'public, max-age=60');
   });
 
   router.patch('/comments/:id', writeOrigin, async (req, res) => {

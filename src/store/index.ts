@@ -6,21 +6,23 @@ import { SqliteComments } from './sqlite/comments';
 import { SqlitePages, SqliteSites } from './sqlite/sites';
 import { SqliteAudit, SqliteBans, SqliteTokens } from './sqlite/access';
 import { SqliteSiteActivity } from './sqlite/site-activity';
+import { retryWhenBusy } from './sqlite/busy';
 import { openPostgresStore } from './postgres';
 
 export { migrate, MigrationError } from './migrate';
 export { openDatabase } from './db';
 
 export function createSqliteRepositories(db: Db): Repositories {
-  const ping = db.prepare('SELECT 1 AS ok');
+  // A real read of the schema, not just a live handle: a missing or unreadable file fails it.
+  const ping = db.prepare('SELECT count(*) > 0 AS ok FROM schema_migrations');
   return {
-    sites: new SqliteSites(db),
-    siteActivity: new SqliteSiteActivity(db),
-    pages: new SqlitePages(db),
-    comments: new SqliteComments(db),
-    audit: new SqliteAudit(db),
-    tokens: new SqliteTokens(db),
-    bans: new SqliteBans(db),
+    sites: retryWhenBusy(new SqliteSites(db)),
+    siteActivity: retryWhenBusy(new SqliteSiteActivity(db)),
+    pages: retryWhenBusy(new SqlitePages(db)),
+    comments: retryWhenBusy(new SqliteComments(db)),
+    audit: retryWhenBusy(new SqliteAudit(db)),
+    tokens: retryWhenBusy(new SqliteTokens(db)),
+    bans: retryWhenBusy(new SqliteBans(db)),
     async ping() {
       return (ping.get() as { ok: number }).ok === 1;
     },
@@ -29,6 +31,9 @@ export function createSqliteRepositories(db: Db): Repositories {
     },
   };
 }
+
+/** How long the server blocks on another process's lock per attempt before yielding to its event loop. */
+const SERVER_BUSY_TIMEOUT_MS = 25;
 
 /** Opens the database file, applies pending migrations and returns the repositories. */
 export function openStore(file: string): Repositories {
@@ -39,6 +44,7 @@ export function openStore(file: string): Repositories {
     db.close();
     throw err;
   }
+  db.pragma(`busy_timeout = ${SERVER_BUSY_TIMEOUT_MS}`);
   return createSqliteRepositories(db);
 }
 

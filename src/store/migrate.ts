@@ -48,14 +48,18 @@ export function migrate(db: Db, dir: string = migrationsDir): string[] {
   verifyApplied(files, applied, dir);
   const done = new Set(applied.map((r) => r.name));
   const record = db.prepare('INSERT INTO schema_migrations (name, sha256, applied_at) VALUES (?, ?, ?)');
+  const isApplied = db.prepare('SELECT 1 FROM schema_migrations WHERE name = ?');
   const newlyApplied: string[] = [];
   for (const file of files) {
     if (done.has(file.name)) continue;
-    db.transaction(() => {
+    // Checked again under the write lock: the server and the CLI may both start migrating one database.
+    const ran = db.transaction(() => {
+      if (isApplied.get(file.name)) return false;
       db.exec(file.sql);
       record.run(file.name, file.sha256, Date.now());
-    })();
-    newlyApplied.push(file.name);
+      return true;
+    }).immediate();
+    if (ran) newlyApplied.push(file.name);
   }
   return newlyApplied;
 }

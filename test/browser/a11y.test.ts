@@ -146,6 +146,26 @@ describe.each(['light', 'dark'] as const)('%s colour scheme', (scheme) => {
     await expectAccessible('tokens, new secret shown');
   });
 
+  it('the console: sites list, the new-site form with an error, a site page with its snippet, install check and preview', async () => {
+    await open(scheme);
+    await signIn();
+    await page.waitForSelector('.item');
+    await page.click('nav a[data-view=sites]');
+    await page.waitForSelector('form.new-site');
+    await page.waitForSelector('main table tr[data-site=demo]');
+    await expectAccessible('sites list with the new-site form');
+    // An id that is taken: the field's own error is shown.
+    await page.fill('#f-id', 'demo');
+    await page.press('#f-id', 'Enter');
+    await page.waitForSelector('#err-id:not(:empty)');
+    await expectAccessible('new-site form, field error');
+    await page.locator('tr[data-site=demo] button.open-site').click();
+    await page.waitForSelector('#snippet');
+    await page.waitForSelector('#install-check');
+    await page.locator('#preview-widget h2').first().waitFor();
+    await expectAccessible('site page: snippet, install check and preview');
+  });
+
   it("the console's owners-only page for a moderator", async () => {
     const created = await call(server, 'POST', '/api/v1/tokens', { token: server.ownerToken, body: { role: 'moderator', site: 'demo', label: 'a11y' } });
     await open(scheme);

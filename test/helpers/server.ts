@@ -11,7 +11,7 @@ import { createLogger } from '../../src/log';
 import { openConfiguredStore } from '../../src/store';
 import { freshSchema, testStore, type TestSchema } from './stores';
 import { deriveKeys, Privacy } from '../../src/domain/privacy';
-import { buildApp, type Services } from '../../src/app';
+import { buildApp, type App, type Services } from '../../src/app';
 import { bootstrap, loadOrCreateSecretKey } from '../../src/bootstrap';
 import { openSharedState } from '../../src/shared-state';
 import type { Repositories } from '../../src/domain/ports';
@@ -25,12 +25,15 @@ export interface TestServer {
   /** Every log line the server wrote, as JSON text. */
   logs: string[];
   services: Services;
+  /** The app's answer cache, for tests that tell a hit from a miss. */
+  cache: ReturnType<typeof buildApp>['cache'];
   repos: Repositories;
+  app: App;
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { env?: Record<string, string> } = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-test-'));
+export async function startTestServer(options: { env?: Record<string, string>; /** Parent of the temp DATA_DIR. */ under?: string } = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(options.under ?? os.tmpdir(), 'marginalia-test-'));
   let schema: TestSchema | null = null;
   const storeEnv: Record<string, string> = {};
   if (testStore === 'postgres' && !options.env?.DATABASE_URL) {
@@ -38,7 +41,8 @@ export async function startTestServer(options: { env?: Record<string, string> } 
     storeEnv.DATABASE_URL = schema.url;
     storeEnv.DATABASE_POOL_SIZE = '4';
   }
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...storeEnv, ...options.env });
+  // The overload guard is off unless a test asks for it: this loop also runs the test's own synchronous work.
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', OVERLOAD_LAG_MS: '0', ...storeEnv, ...options.env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -64,7 +68,9 @@ export async function startTestServer(options: { env?: Record<string, string> } 
     databaseUrl: config.databaseUrl ?? null,
     logs,
     services: app.services,
+    cache: app.cache,
     repos,
+    app,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { connectRedis, type SharedState } from '../../src/store/redis';
 import { DomainEvents, type DomainEvent } from '../../src/domain/events';
-import { SiteCache } from '../../src/domain/cache';
+import { AnswerCache, changeOf } from '../../src/domain/cache';
 import { testRedisUrl } from '../helpers/stores';
 
 let prefix: string;
@@ -13,6 +13,14 @@ let two: SharedState;
 const until = async (ok: () => boolean, ms = 3000) => {
   for (const end = Date.now() + ms; Date.now() < end; ) {
     if (ok()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('condition not met in time');
+};
+
+const untilAsync = async (ok: () => Promise<boolean>, ms = 3000) => {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (await ok()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error('condition not met in time');
@@ -34,24 +42,32 @@ afterEach(async () => {
 
 function replica(shared: SharedState) {
   const events = new DomainEvents();
-  const answers = new SiteCache<string>();
+  const answers = new AnswerCache<string>({ maxBytes: 1 << 20, sizeOf: (v) => v.length });
   const heard: DomainEvent[] = [];
   events.onAny((e) => heard.push(e));
-  events.onAny((e) => answers.invalidate(e.siteId));
-  shared.shareState({ events, answers: answers as SiteCache<unknown> });
-  return { events, answers, heard };
+  events.onAny((e) => answers.invalidate(e.siteId, changeOf(e)));
+  shared.shareState({ events, answers });
+  // What a read answers: the stored answer, or `fresh` (stored when the cache keeps answers).
+  const read = (fresh: string) => answers.getOrBuild('s', 'k', async () => ({ value: fresh, scope: { pageIds: [], allPages: true, newPages: false } }));
+  return { events, answers, heard, read };
+}
+
+/** True once the cache keeps answers: a second read gets the first one's value back. */
+async function caching(r: ReturnType<typeof replica>, value: string): Promise<boolean> {
+  await r.read(value);
+  return (await r.read('other')) === value;
 }
 
 describe('Redis shared state', () => {
   it('relays each event to the other replica once, and not back to its sender', async () => {
     const a = replica(one);
     const b = replica(two);
-    await until(() => (a.answers.set('s', 'k', 'x', a.answers.version('s')), a.answers.get('s', 'k') === 'x'));
-    await until(() => (b.answers.set('s', 'k', 'x', b.answers.version('s')), b.answers.get('s', 'k') === 'x'));
+    await untilAsync(() => caching(a, 'x'));
+    await untilAsync(() => caching(b, 'x'));
     a.events.emit({ type: 'site.changed', siteId: 's', at: 1 });
     await until(() => b.heard.length === 1);
     expect(b.heard[0]).toEqual({ type: 'site.changed', siteId: 's', at: 1 });
-    expect(b.answers.get('s', 'k')).toBeUndefined();
+    expect(await b.read('fresh')).toBe('fresh');
     await new Promise((r) => setTimeout(r, 100));
     expect(a.heard).toHaveLength(1);
     expect(b.heard).toHaveLength(1);
@@ -92,17 +108,17 @@ describe('Redis shared state', () => {
 
   it('stops serving cached answers while the event channel is down, and serves again once it is back', async () => {
     const a = replica(one);
-    await until(() => (a.answers.set('s', 'k', 'x', a.answers.version('s')), a.answers.get('s', 'k') === 'x'));
+    await untilAsync(() => caching(a, 'x'));
     const admin = new Redis(testRedisUrl);
     try {
       // Drop this prefix's event connections, as a network failure would; they reconnect by themselves.
       const lines = String(await admin.client('LIST')).split('\n').filter((l) => l.includes(` name=${prefix}events `));
       expect(lines).toHaveLength(2);
       for (const line of lines) await admin.client('KILL', 'ID', /id=(\d+)/.exec(line)![1]);
-      await until(() => a.answers.get('s', 'k') === undefined);
-      a.answers.set('s', 'k', 'y', a.answers.version('s'));
-      expect(a.answers.get('s', 'k')).toBeUndefined();
-      await until(() => (a.answers.set('s', 'k', 'z', a.answers.version('s')), a.answers.get('s', 'k') === 'z'), 5000);
+      // Suspended: every read is built afresh and nothing is kept.
+      await untilAsync(async () => (await a.read('y')) === 'y' && (await a.read('y2')) === 'y2');
+      // Back: answers are kept again.
+      await untilAsync(() => caching(a, 'z'), 5000);
     } finally {
       await admin.quit();
     }

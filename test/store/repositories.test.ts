@@ -121,7 +121,7 @@ describe.each(stores)('repositories on %s', (kind) => {
       siteId: 'alpha', ids: [reply.id], action: 'delete', decide: del, actor: { type: 'token', id: 'tok_x' }, reason: null,
       clearReports: false, includeAuthorsPending: false, now: tick(),
     });
-    expect(res).toEqual([{ id: reply.id, ok: true, from: 'approved', to: 'deleted' }]);
+    expect(res).toEqual({ results: [{ id: reply.id, ok: true, from: 'approved', to: 'deleted' }], pageIds: [reply.pageId] });
     t = await repos.comments.thread({ pageId: root.pageId, sort: 'oldest', afterRootId: null, limit: 10 });
     expect(t.items).toEqual([]);
     expect((await repos.pages.find('alpha', '/post'))!.approvedCount).toBe(0);
@@ -136,12 +136,14 @@ describe.each(stores)('repositories on %s', (kind) => {
       siteId: 'alpha', ids: [p1.id, foreign.id, 'c_nope', p1.id], action: 'approve', decide: approve, actor: { type: 'token', id: 'tok_m' },
       reason: 'ok', clearReports: true, includeAuthorsPending: true, now: tick(),
     });
-    expect(res).toEqual([
+    expect(res.results).toEqual([
       { id: p1.id, ok: true, from: 'pending', to: 'approved' },
       { id: foreign.id, ok: false, error: expect.objectContaining({ status: 404 }) },
       { id: 'c_nope', ok: false, error: expect.objectContaining({ status: 404 }) },
       { id: p2.id, ok: true, from: 'pending', to: 'approved' },
     ]);
+    // Only the pages of the comments it changed (the refused ones' pages are not stale).
+    expect(res.pageIds).toEqual([p1.pageId]);
     expect((await repos.comments.get(other.id))!.status).toBe('pending');
     expect((await repos.comments.get(foreign.id))!.status).toBe('pending');
     expect(await repos.comments.isTrustedAuthor('alpha', 'e-bob', 'Bob')).toBe(true);
@@ -151,7 +153,7 @@ describe.each(stores)('repositories on %s', (kind) => {
       siteId: 'alpha', ids: [p1.id], action: 'restore', decide: () => ({ error: { code: 'not_deleted', status: 409, detail: 'no' } }),
       actor: { type: 'system' }, reason: null, clearReports: false, includeAuthorsPending: false, now: tick(),
     });
-    expect(refused).toEqual([{ id: p1.id, ok: false, error: { code: 'not_deleted', status: 409, detail: 'no' } }]);
+    expect(refused).toEqual({ results: [{ id: p1.id, ok: false, error: { code: 'not_deleted', status: 409, detail: 'no' } }], pageIds: [] });
     const log = await repos.audit.list('alpha', { beforeId: null, commentId: p1.id, limit: 10 });
     expect(log.map((e) => [e.action, e.from, e.to, e.actor])).toEqual([
       ['approve', 'pending', 'approved', { type: 'token', id: 'tok_m' }],

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     expect(c.trustProxy).toBe(false);
     expect(c.logLevel).toBe('info');
     expect(c.secretKey).toBeUndefined();
+    expect(c.cacheMaxBytes).toBe(32 * 1024 * 1024);
   });
 
   it('reads every variable', () => {
@@ -23,8 +24,9 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://comments.example/',
       TRUST_PROXY: 'true',
       LOG_LEVEL: 'warn',
+      CACHE_MAX_BYTES: '1048576',
     });
-    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', databasePath: '/tmp/y.db', secretKey: key, publicUrl: 'https://comments.example', trustProxy: true, logLevel: 'warn' });
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', databasePath: '/tmp/y.db', secretKey: key, publicUrl: 'https://comments.example', trustProxy: true, logLevel: 'warn', cacheMaxBytes: 1048576 });
   });
 
   it.each([
@@ -36,6 +38,8 @@ describe('loadConfig', () => {
     ['PUBLIC_URL', 'ftp://files.example'],
     ['TRUST_PROXY', 'maybe'],
     ['LOG_LEVEL', 'loud'],
+    ['CACHE_MAX_BYTES', '-1'],
+    ['CACHE_MAX_BYTES', '32MB'],
   ])('names %s when it is %p', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));

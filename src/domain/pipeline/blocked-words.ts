@@ -1,8 +1,13 @@
 import { foldForMatching } from '../text';
 import { toPlainText as toPlain } from '../render';
 import type { Check } from './context';
+import { Lru } from '../lru';
 
-const cache = new Map<string, RegExp | null>();
+/**
+ * Compiled word lists, one per list in use (about one per site): at most 256 lists and 8 MiB of their text,
+ * counted twice for the regex built from it. A list is at most 1,000 words of 100 characters.
+ */
+const cache = new Lru<string, RegExp | null>({ maxEntries: 256, maxBytes: 8 * 1024 * 1024, sizeOf: (_re, key) => key.length * 4 });
 
 /** One regex per word list: whole words, case- and accent-insensitive. */
 function matcher(words: string[]): RegExp | null {
@@ -14,11 +19,13 @@ function matcher(words: string[]): RegExp | null {
       .filter(Boolean)
       .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+'));
     re = alternatives.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'u') : null;
-    if (cache.size > 1000) cache.clear();
     cache.set(key, re);
   }
   return re;
 }
+
+/** Word lists compiled and kept (for tests of the bound). */
+export const rememberedWordLists = () => cache.size;
 
 /** Link targets of the rendered body: where a reader is sent counts as much as what they read. */
 const linkTargets = (html: string) => [...html.matchAll(/<a\s[^>]*href="([^"]*)"/g)].map((m) => toPlain(m[1])).join('\n');

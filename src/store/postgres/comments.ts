@@ -123,11 +123,11 @@ const S = {
   // Locked in id order, so two moderators acting on overlapping lists cannot wait on each other.
   lockForDecision: sql(
     'comments.lockForDecision',
-    'SELECT id, site_id, status, status_before_delete, email_hmac, author_name FROM comments WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
+    'SELECT id, site_id, page_id, status, status_before_delete, email_hmac, author_name FROM comments WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
   ),
   authorsPending: sql(
     'comments.authorsPending',
-    `SELECT id, site_id, status, status_before_delete, email_hmac, author_name FROM comments
+    `SELECT id, site_id, page_id, status, status_before_delete, email_hmac, author_name FROM comments
      WHERE site_id = $1 AND email_hmac = $2 AND author_name = $3 AND status = 'pending' ORDER BY id FOR UPDATE`,
   ),
 };
@@ -135,6 +135,7 @@ const S = {
 interface DecisionRow {
   id: string;
   site_id: string;
+  page_id: number;
   status: CommentStatus;
   status_before_delete: CommentStatus | null;
   email_hmac: string;
@@ -418,10 +419,11 @@ export class PgComments implements CommentRepository {
     return counts;
   }
 
-  async changeStatuses(req: StatusChangeRequest): Promise<StatusChangeResult[]> {
+  async changeStatuses(req: StatusChangeRequest): Promise<{ results: StatusChangeResult[]; pageIds: number[] }> {
     return transaction(this.pool, async (c) => {
       const locked = new Map((await rows<DecisionRow>(c, S.lockForDecision, [req.ids])).map((r) => [r.id, r]));
       const results: StatusChangeResult[] = [];
+      const pageIds = new Set<number>();
       const seen = new Set<string>();
       const authors = new Map<string, { emailHmac: string; name: string }>();
       const apply = async (id: string, row: DecisionRow | undefined) => {
@@ -449,6 +451,7 @@ export class PgComments implements CommentRepository {
         }
         if (req.includeAuthorsPending) authors.set(`${row.email_hmac}\0${row.author_name}`, { emailHmac: row.email_hmac, name: row.author_name });
         results.push({ id, ok: true, from, to });
+        pageIds.add(Number(row.page_id));
       };
       for (const id of req.ids) await apply(id, locked.get(id));
       for (const a of authors.values()) {
@@ -457,7 +460,7 @@ export class PgComments implements CommentRepository {
           if (!seen.has(row.id)) await apply(row.id, row);
         }
       }
-      return results;
+      return { results, pageIds: [...pageIds] };
     });
   }
 }

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { DomainEvent, DomainEvents } from '../../domain/events';
 import type { KeyedLocks } from '../../domain/locks';
 import { LocalLocks } from '../../domain/locks';
-import type { SiteCache } from '../../domain/cache';
+import type { SuspendableCache } from '../../domain/cache';
 import { AppError } from '../../domain/errors';
 
 export interface SharedState {
@@ -13,7 +13,7 @@ export interface SharedState {
   /** A raw-command sender for express-rate-limit's Redis store. */
   sendCommand: (...args: string[]) => Promise<never>;
   prefix: string;
-  shareState: (local: { events: DomainEvents; answers: SiteCache<unknown> }) => void;
+  shareState: (local: { events: DomainEvents; answers: SuspendableCache }) => void;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import type { AuditRepository, BanRepository, TokenRepository } from '../../domain/ports';
 import type { Actor, AuditEntry, Ban, CommentStatus, Role, Token } from '../../domain/types';
 import { toBan, toToken, type BanRow, type TokenRow } from './rows';
+import { cannotWrite } from './busy';
 
 // Writing last_used_at on every request would turn reads into writes; a minute's precision is enough.
 const LAST_USED_PRECISION_MS = 60_000;
@@ -37,8 +38,13 @@ export class SqliteTokens implements TokenRepository {
     const row = this.byHashStmt.get(hash);
     if (!row) return null;
     if ((row.last_used_at ?? 0) < now - LAST_USED_PRECISION_MS) {
-      this.touchStmt.run({ id: row.id, now, stale: now - LAST_USED_PRECISION_MS });
-      row.last_used_at = now;
+      try {
+        this.touchStmt.run({ id: row.id, now, stale: now - LAST_USED_PRECISION_MS });
+        row.last_used_at = now;
+      } catch (err) {
+        // The last-used time is a courtesy: a moderator's read must not fail because a write cannot happen now.
+        if (!cannotWrite(err)) throw err;
+      }
     }
     return toToken(row);
   }
@@ -77,7 +83,7 @@ export class SqliteBans implements BanRepository {
   async create(bans: Ban[]): Promise<Ban[]> {
     this.db.transaction(() => {
       for (const b of bans) this.insertStmt.run(b);
-    })();
+    }).immediate();
     return bans;
   }
 

@@ -101,7 +101,7 @@ export class SqliteComments implements CommentRepository {
         ORDER BY c.id DESC LIMIT ?`),
       counts: p('SELECT status, n FROM comment_counts WHERE site_id = ?'),
       reportedCount: p(`SELECT count(*) AS n FROM comments WHERE site_id = ? AND report_count > 0 AND status <> 'deleted'`),
-      forDecision: p('SELECT id, site_id, status, status_before_delete, email_hmac, author_name FROM comments WHERE id = ?'),
+      forDecision: p('SELECT id, site_id, page_id, status, status_before_delete, email_hmac, author_name FROM comments WHERE id = ?'),
       authorsPending: p(`SELECT id FROM comments WHERE site_id = ? AND email_hmac = ? AND author_name = ? AND status = 'pending'
         ORDER BY id`),
     };
@@ -183,7 +183,7 @@ export class SqliteComments implements CommentRepository {
       });
       const comment = toComment(this.s.get.get(c.id) as CommentRow);
       return { comment };
-    })();
+    }).immediate();
   }
 
   /**
@@ -241,7 +241,7 @@ export class SqliteComments implements CommentRepository {
       const { addReasons, ...body } = edit;
       const reasons = JSON.stringify([...(JSON.parse(current.reasons) as Reason[]), ...addReasons]);
       return toComment(this.s.editBody.get({ id, ...body, reasons }) as CommentRow);
-    })();
+    }).immediate();
   }
 
   async deleteByAuthor(id: string, now: number): Promise<void> {
@@ -261,7 +261,7 @@ export class SqliteComments implements CommentRepository {
         now,
       });
       this.refreshShown(id);
-    })();
+    }).immediate();
   }
 
   async lastPostAtByIp(siteId: string, ipHmac: string): Promise<number | null> {
@@ -302,7 +302,7 @@ export class SqliteComments implements CommentRepository {
         this.refreshShown(r.commentId);
       }
       return 'added' as const;
-    })();
+    }).immediate();
   }
 
   async recentApproved(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]> {
@@ -382,10 +382,11 @@ export class SqliteComments implements CommentRepository {
     return counts;
   }
 
-  async changeStatuses(req: StatusChangeRequest): Promise<StatusChangeResult[]> {
+  async changeStatuses(req: StatusChangeRequest): Promise<{ results: StatusChangeResult[]; pageIds: number[] }> {
     type Row = {
       id: string;
       site_id: string;
+      page_id: number;
       status: CommentStatus;
       status_before_delete: CommentStatus | null;
       email_hmac: string;
@@ -393,6 +394,7 @@ export class SqliteComments implements CommentRepository {
     };
     return this.db.transaction(() => {
       const results: StatusChangeResult[] = [];
+      const pageIds = new Set<number>();
       const seen = new Set<string>();
       const authors = new Map<string, { emailHmac: string; name: string }>();
       const apply = (id: string) => {
@@ -421,12 +423,13 @@ export class SqliteComments implements CommentRepository {
         }
         if (req.includeAuthorsPending) authors.set(`${row.email_hmac}\0${row.author_name}`, { emailHmac: row.email_hmac, name: row.author_name });
         results.push({ id, ok: true, from, to });
+        pageIds.add(row.page_id);
       };
       for (const id of req.ids) apply(id);
       for (const a of authors.values()) {
         for (const { id } of this.s.authorsPending.all(req.siteId, a.emailHmac, a.name) as { id: string }[]) apply(id);
       }
-      return results;
-    })();
+      return { results, pageIds: [...pageIds] };
+    }).immediate();
   }
 }

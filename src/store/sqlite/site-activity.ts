@@ -42,7 +42,7 @@ export class SqliteSiteActivity implements SiteActivityRepository {
   }
 
   async noteWidgetSeen(s: { siteId: string; origin: string; allowed: boolean; at: number }, keepOthers: number): Promise<void> {
-    this.note(s, keepOthers);
+    this.note.immediate(s, keepOthers);
   }
 
   async widgetSightings(siteId: string): Promise<WidgetSighting[]> {
