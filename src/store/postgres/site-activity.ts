@@ -3,6 +3,8 @@ import type { SiteActivityRepository, WidgetSighting } from '../../domain/ports'
 import { one, rows, run, sql, transaction, type Pool } from './pool';
 
 const S = {
+  // Two replicas noting unlisted origins of one site at once would each prune without seeing the other's row.
+  lockSite: sql('installs.lockSite', `SELECT pg_advisory_xact_lock(hashtext('site_installs:' || $1))`),
   upsert: sql(
     'installs.upsert',
     `INSERT INTO site_installs (site_id, origin, allowed, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)
@@ -28,6 +30,7 @@ export class PgSiteActivity implements SiteActivityRepository {
 
   async noteWidgetSeen(s: { siteId: string; origin: string; allowed: boolean; at: number }, keepOthers: number): Promise<void> {
     await transaction(this.pool, async (c) => {
+      if (!s.allowed) await run(c, S.lockSite, [s.siteId]);
       await run(c, S.upsert, [s.siteId, s.origin, s.allowed, s.at]);
       if (!s.allowed) await run(c, S.prune, [s.siteId, keepOthers]);
     });
