@@ -100,6 +100,16 @@ describe('two replicas on one PostgreSQL and one Redis', () => {
     }
   });
 
+  it('is ready on both (the schema reads) and reports no SQLite file size', async () => {
+    for (const r of [a, b]) {
+      expect((await call(r, 'GET', '/readyz')).body).toEqual({ status: 'ready' });
+      const metrics = await call(r, 'GET', '/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('marginalia_comments');
+      expect(metrics.text).not.toContain('marginalia_database_bytes');
+    }
+  });
+
   // First, while the address has posted nothing yet this minute.
   it('refuses the sixth post in a minute from one address although the posts alternate between replicas', async () => {
     const limits = { postsPerMinute: 5, reportsPerHour: 10, readsPerMinute: 10_000, moderationPerMinute: 10_000 };
