@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import type { SiteSettings } from '../domain/settings';
-import { tooManyRequests } from '../domain/errors';
+import { sharedStateUnavailable, tooManyRequests } from '../domain/errors';
 
 /** Makes one counter store per limiter; a Redis-backed factory slots in here for replicas. */
 export type RateLimitStoreFactory = (name: string) => Store;
@@ -87,7 +87,18 @@ export const memoryStores: RateLimitStoreFactory = () => new BoundedMemoryStore(
  * reader spread over N replicas may make up to N times readsPerMinute.
  */
 export function redisStores(sendCommand: (...args: string[]) => Promise<never>, prefix: string, perReplica: string[] = ['reads']): RateLimitStoreFactory {
-  return (name) => (perReplica.includes(name) ? new BoundedMemoryStore() : new RedisStore({ sendCommand, prefix: `${prefix}rl:${name}:` }));
+  return (name) => (perReplica.includes(name) ? new BoundedMemoryStore() : new SharedCounters({ sendCommand, prefix: `${prefix}rl:${name}:` }));
+}
+
+/** While Redis does not answer, a limited request is refused as unavailable (503), never let through uncounted. */
+class SharedCounters extends RedisStore {
+  override async increment(key: string): Promise<ClientRateLimitInfo> {
+    try {
+      return await super.increment(key);
+    } catch {
+      throw sharedStateUnavailable();
+    }
+  }
 }
 
 type Limits = SiteSettings['rateLimits'];

@@ -6,7 +6,7 @@ import type { DomainEvent, DomainEvents } from '../../domain/events';
 import type { KeyedLocks } from '../../domain/locks';
 import { LocalLocks } from '../../domain/locks';
 import type { SuspendableCache } from '../../domain/cache';
-import { AppError } from '../../domain/errors';
+import { AppError, sharedStateUnavailable } from '../../domain/errors';
 
 export interface SharedState {
   locks: KeyedLocks;
@@ -50,7 +50,10 @@ class RedisLocks implements KeyedLocks {
       const token = crypto.randomBytes(12).toString('base64url');
       const deadline = Date.now() + LOCK_WAIT_MS;
       for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
-        if ((await this.redis.eval(ACQUIRE, redisKeys.length, ...redisKeys, token, String(LOCK_TTL_MS))) === 1) break;
+        const taken = await this.redis.eval(ACQUIRE, redisKeys.length, ...redisKeys, token, String(LOCK_TTL_MS)).catch(() => {
+          throw sharedStateUnavailable();
+        });
+        if (taken === 1) break;
         if (Date.now() > deadline) throw new AppError('busy', 503, 'Service Unavailable', 'The service is busy; try again in a moment.');
         await new Promise((r) => setTimeout(r, wait));
       }
