@@ -17,8 +17,12 @@ function freePort() {
   });
 }
 
-/** `nodeArgs` go before the entry point (e.g. `--cpu-prof`). */
-async function startServer(extraEnv = {}, nodeArgs = []) {
+/**
+ * `nodeArgs` go before the entry point (e.g. `--cpu-prof`); `readToken: false` for a replica started after the
+ * first (only the first start writes the owner token).
+ */
+async function startServer(extraEnv = {}, opts = {}) {
+  const { nodeArgs = [], readToken = true } = Array.isArray(opts) ? { nodeArgs: opts } : opts;
   const dataDir = extraEnv.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
@@ -35,7 +39,7 @@ async function startServer(extraEnv = {}, nodeArgs = []) {
       if (!healthy) await new Promise((r) => setTimeout(r, 100));
     }
     if (!healthy) throw new Error('server did not answer /healthz in 30 s');
-    token = fs.readFileSync(path.join(dataDir, 'owner-token'), 'utf8').trim();
+    if (readToken) token = fs.readFileSync(path.join(dataDir, 'owner-token'), 'utf8').trim();
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

@@ -11,6 +11,9 @@
 // `node --cpu-prof`; prints where the time went (bench/profile-summary.js) and keeps the .cpuprofile file.
 //
 // npm run bench -- --large: the same reads on 100 and on 1,000,000 comments, side by side (bench/large.js).
+//
+// npm run bench -- --store postgres [--replicas 2]: SQLite, then PostgreSQL + Redis with one and more replicas
+// (bench/stores.js).
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -262,7 +265,7 @@ async function profile(what = 'post') {
 }
 
 const args = process.argv.slice(2);
-const mode = args.includes('--large') ? () => require('./large').runLarge() : args.includes('--mixed') ? mixed : args.includes('--profile') ? () => profile(args[args.indexOf('--profile') + 1]) : standard;
+const mode = args.includes('--store') ? () => require('./stores')() : args.includes('--large') ? () => require('./large').runLarge() : args.includes('--mixed') ? mixed : args.includes('--profile') ? () => profile(args[args.indexOf('--profile') + 1]) : standard;
 mode().catch((err) => {
   console.error(err);
   process.exit(1);

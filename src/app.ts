@@ -87,7 +87,7 @@ export function buildApp(deps: AppDeps): App {
   app.services = services;
   app.cache = cache;
   app.metrics = deps.metrics ?? new Metrics();
-  registerServiceGauges(app.metrics, { repos: deps.repos, databasePath: config.databasePath });
+  registerServiceGauges(app.metrics, { repos: deps.repos, databasePath: config.databaseUrl ? null : config.databasePath });
   registerCacheGauges(app.metrics, cache);
   let draining = false;
   app.drain = () => {

@@ -147,8 +147,9 @@ export class CommentService {
     const emailHmac = privacy.emailHmac(siteId, input.email);
     const ipHmac = meta.ip ? privacy.ipHmac(siteId, meta.ip) : null;
     const hash = bodyHash(input.body);
-    // From the checks to the insert: a second post from this address or of this text waits, then sees this one.
-    const lockKeys = [`dup:${siteId}:${emailHmac}:${hash}`, ...(ipHmac ? [`flood:${siteId}:${ipHmac}`] : [])];
+    // From the checks to the insert: a second post of this text, or from this address while there is a flood
+    // window, waits, then sees this one.
+    const lockKeys = [`dup:${siteId}:${emailHmac}:${hash}`, ...(ipHmac && settings.floodSeconds > 0 ? [`flood:${siteId}:${ipHmac}`] : [])];
     const { comment, editToken } = await this.locks.withLocks(lockKeys, async () => {
       const verdict = await moderate({
         siteId,

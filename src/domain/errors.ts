@@ -71,3 +71,9 @@ export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
 /** The service cannot do this now (overloaded, out of disk, database locked); the client may retry after the delay. */
 export const unavailable = (code: string, detail: string, retryAfterSeconds: number) =>
   new AppError(code, 503, 'Service Unavailable', detail, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+
+/** Replicas' shared state (Redis) does not answer: refused rather than done without the shared check. */
+export const sharedStateUnavailable = () =>
+  new AppError('shared_state_unavailable', 503, 'Service Unavailable', 'The service cannot reach its shared state; try again in a moment.', undefined, {
+    'Retry-After': '5',
+  });

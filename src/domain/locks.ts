@@ -11,25 +11,27 @@ export class LocalLocks implements KeyedLocks {
   private readonly tails = new Map<string, Promise<void>>();
 
   async withLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    // Every key is queued for in one synchronous pass: callers are served in arrival order and none can wait on
+    // another that waits on it.
+    const waits: Promise<void>[] = [];
     const releases: (() => void)[] = [];
+    for (const key of [...new Set(keys)].sort()) {
+      const previous = this.tails.get(key) ?? Promise.resolve();
+      let release!: () => void;
+      const mine = new Promise<void>((resolve) => (release = resolve));
+      const tail = previous.then(() => mine);
+      this.tails.set(key, tail);
+      waits.push(previous);
+      releases.push(() => {
+        release();
+        if (this.tails.get(key) === tail) this.tails.delete(key);
+      });
+    }
     try {
-      for (const key of [...new Set(keys)].sort()) releases.push(await this.acquire(key));
+      await Promise.all(waits);
       return await fn();
     } finally {
-      for (const release of releases.reverse()) release();
+      for (const release of releases) release();
     }
-  }
-
-  private async acquire(key: string): Promise<() => void> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous.then(() => mine);
-    this.tails.set(key, tail);
-    await previous;
-    return () => {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    };
   }
 }

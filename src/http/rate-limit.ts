@@ -3,7 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, ipKeyGenerator, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import type { SiteSettings } from '../domain/settings';
-import { tooManyRequests } from '../domain/errors';
+import { sharedStateUnavailable, tooManyRequests } from '../domain/errors';
 
 /** Makes one counter store per limiter; a Redis-backed factory slots in here for replicas. */
 export type RateLimitStoreFactory = (name: string) => Store;
@@ -81,9 +81,24 @@ export class BoundedMemoryStore implements Store {
 
 export const memoryStores: RateLimitStoreFactory = () => new BoundedMemoryStore();
 
-/** Counters in Redis, shared by every replica: one address's sixth post is refused whichever replica it reaches. */
-export function redisStores(sendCommand: (...args: string[]) => Promise<never>, prefix: string): RateLimitStoreFactory {
-  return (name) => new RedisStore({ sendCommand, prefix: `${prefix}rl:${name}:` });
+/**
+ * Counters in Redis, shared by every replica: one address's sixth post is refused whichever replica it reaches.
+ * The limiters named in `perReplica` keep counting in memory: a cached read must not wait on a round trip, so a
+ * reader spread over N replicas may make up to N times readsPerMinute.
+ */
+export function redisStores(sendCommand: (...args: string[]) => Promise<never>, prefix: string, perReplica: string[] = ['reads']): RateLimitStoreFactory {
+  return (name) => (perReplica.includes(name) ? new BoundedMemoryStore() : new SharedCounters({ sendCommand, prefix: `${prefix}rl:${name}:` }));
+}
+
+/** While Redis does not answer, a limited request is refused as unavailable (503), never let through uncounted. */
+class SharedCounters extends RedisStore {
+  override async increment(key: string): Promise<ClientRateLimitInfo> {
+    try {
+      return await super.increment(key);
+    } catch {
+      throw sharedStateUnavailable();
+    }
+  }
 }
 
 type Limits = SiteSettings['rateLimits'];

@@ -18,7 +18,7 @@ function sqliteBytes(file: string): number {
   return total;
 }
 
-export function registerServiceGauges(metrics: MetricsRegistry, deps: { repos: Repositories; databasePath: string }): void {
+export function registerServiceGauges(metrics: MetricsRegistry, deps: { repos: Repositories; databasePath: string | null }): void {
   const { repos } = deps;
   // One read of every site's counts serves all three families of a scrape.
   let pending: Promise<{ site: string; counts: Record<string, number> }[]> | null = null;
@@ -47,11 +47,14 @@ export function registerServiceGauges(metrics: MetricsRegistry, deps: { repos: R
     labelNames: ['site'],
     collect: async () => (await countsBySite()).map(({ site, counts }) => ({ labels: { site }, value: counts.reported ?? 0 })),
   });
-  metrics.gauge({
-    name: 'marginalia_database_bytes',
-    help: 'Size of the SQLite database on disk, with its write-ahead log.',
-    collect: () => sqliteBytes(deps.databasePath),
-  });
+  // SQLite only: on PostgreSQL the server's own statistics tell its size.
+  const file = deps.databasePath;
+  if (file)
+    metrics.gauge({
+      name: 'marginalia_database_bytes',
+      help: 'Size of the SQLite database on disk, with its write-ahead log.',
+      collect: () => sqliteBytes(file),
+    });
 }
 
 /** The answer cache's figures (src/domain/cache.ts stats()); hits and misses count from the start of the process. */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { ensureBuilt, freePort, main, waitForHealth } from '../helpers/process';
 import { freshSchema, testRedisUrl, type TestSchema } from '../helpers/stores';
 import { call } from '../helpers/api';
@@ -100,6 +101,16 @@ describe('two replicas on one PostgreSQL and one Redis', () => {
     }
   });
 
+  it('is ready on both (the schema reads) and reports no SQLite file size', async () => {
+    for (const r of [a, b]) {
+      expect((await call(r, 'GET', '/readyz')).body).toEqual({ status: 'ready' });
+      const metrics = await call(r, 'GET', '/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('marginalia_comments');
+      expect(metrics.text).not.toContain('marginalia_database_bytes');
+    }
+  });
+
   // First, while the address has posted nothing yet this minute.
   it('refuses the sixth post in a minute from one address although the posts alternate between replicas', async () => {
     const limits = { postsPerMinute: 5, reportsPerHour: 10, readsPerMinute: 10_000, moderationPerMinute: 10_000 };
@@ -128,6 +139,13 @@ describe('two replicas on one PostgreSQL and one Redis', () => {
     const after = await thread(b);
     expect(after.body.comments.map((c: { id: string }) => c.id)).toEqual([posted.body.comment.id]);
     expect(after.headers.get('etag')).not.toBe(etag);
+
+    // B now answers from its cache, not the database: a change made behind the service's back does not show.
+    const db = new pg.Client({ connectionString: schema.url });
+    await db.connect();
+    await db.query(`UPDATE comments SET body_html = '<p>changed behind the back</p>' WHERE id = $1`, [posted.body.comment.id]);
+    await db.end();
+    expect((await thread(b)).text).toBe(after.text);
   });
 
   it('applies a settings change made through A to the next post through B', async () => {

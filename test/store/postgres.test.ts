@@ -2,11 +2,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { freshSchema, type TestSchema } from '../helpers/stores';
 import { createPool, migratePostgres } from '../../src/store/postgres';
 import { MigrationError } from '../../src/store';
-import { migrationsDir, pgMigrationsDir } from '../../src/paths';
+import { migrationsDir, pgMigrationsDir, projectRoot } from '../../src/paths';
+import { ensureBuilt } from '../helpers/process';
 import { startTestServer } from '../helpers/server';
 import { call, configure, fastPosting } from '../helpers/api';
 
@@ -98,6 +100,35 @@ describe('PostgreSQL rows', () => {
       }
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('the marginalia command on PostgreSQL', () => {
+  const cli = (args: string[], dataDir: string) =>
+    spawnSync(process.execPath, [path.join(projectRoot, 'dist/src/cli/index.js'), ...args], {
+      env: { ...process.env, DATABASE_URL: schema.url, DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it('migrates, manages sites on PostgreSQL, and refuses a SQLite backup with one clear line', () => {
+    ensureBuilt();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-pgcli-'));
+    try {
+      const first = cli(['migrate'], dataDir);
+      expect(first.status).toBe(0);
+      expect(first.stdout).toBe(`applied: ${fs.readdirSync(pgMigrationsDir).sort().join(', ')}\n`);
+      expect(cli(['migrate'], dataDir).stdout).toBe('database is up to date\n');
+      expect(cli(['site', 'create', 'pg-blog', '--name', 'PG Blog', '--origin', 'https://pg.example'], dataDir).status).toBe(0);
+      const listed = JSON.parse(cli(['site', 'list'], dataDir).stdout);
+      expect(listed).toEqual([expect.objectContaining({ id: 'pg-blog', name: 'PG Blog', origins: ['https://pg.example'] })]);
+      const backup = cli(['backup', path.join(dataDir, 'copy.db')], dataDir);
+      expect(backup.status).toBe(1);
+      expect(backup.stderr).toBe('error: backup copies the SQLite file; on PostgreSQL, use pg_dump (see docs/deploy.md)\n');
+      expect(fs.existsSync(path.join(dataDir, 'marginalia.db'))).toBe(false);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

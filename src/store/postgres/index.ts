@@ -21,7 +21,8 @@ export function createPostgresRepositories(pool: Pool): Repositories {
     tokens: new PgTokens(pool),
     bans: new PgBans(pool),
     async ping() {
-      return (await pool.query('SELECT 1 AS ok')).rows[0]?.ok === 1;
+      // Reads the schema, as on SQLite: a database that answers but lost its tables is not ready.
+      return (await pool.query('SELECT count(*) > 0 AS ok FROM schema_migrations')).rows[0]?.ok === true;
     },
     async close() {
       if (closed) return;

@@ -3,7 +3,7 @@ import type { SiteActivityRepository, WidgetSighting } from '../../domain/ports'
 import { one, rows, run, sql, transaction, type Pool } from './pool';
 
 const S = {
-  // Notes of one site run one after another: two at once would each prune without seeing the other's row.
+  // Two replicas noting unlisted origins of one site at once would each prune without seeing the other's row.
   lockSite: sql('installs.lockSite', `SELECT pg_advisory_xact_lock(hashtext('site_installs:' || $1))`),
   upsert: sql(
     'installs.upsert',

@@ -6,7 +6,7 @@ import type { DomainEvent, DomainEvents } from '../../domain/events';
 import type { KeyedLocks } from '../../domain/locks';
 import { LocalLocks } from '../../domain/locks';
 import type { SuspendableCache } from '../../domain/cache';
-import { AppError } from '../../domain/errors';
+import { AppError, sharedStateUnavailable } from '../../domain/errors';
 
 export interface SharedState {
   locks: KeyedLocks;
@@ -50,7 +50,10 @@ class RedisLocks implements KeyedLocks {
       const token = crypto.randomBytes(12).toString('base64url');
       const deadline = Date.now() + LOCK_WAIT_MS;
       for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
-        if ((await this.redis.eval(ACQUIRE, redisKeys.length, ...redisKeys, token, String(LOCK_TTL_MS))) === 1) break;
+        const taken = await this.redis.eval(ACQUIRE, redisKeys.length, ...redisKeys, token, String(LOCK_TTL_MS)).catch(() => {
+          throw sharedStateUnavailable();
+        });
+        if (taken === 1) break;
         if (Date.now() > deadline) throw new AppError('busy', 503, 'Service Unavailable', 'The service is busy; try again in a moment.');
         await new Promise((r) => setTimeout(r, wait));
       }
@@ -71,8 +74,10 @@ interface Relayed {
 /** Connects to Redis (commands on one connection, the event channel on another) and waits until both answer. */
 export async function connectRedis(url: string, prefix: string, log?: RedisLog): Promise<SharedState> {
   const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
-  const redis = new Redis(url, options);
-  const sub = new Redis(url, options);
+  // Named, so an operator's CLIENT LIST shows which connections are whose.
+  const name = prefix.replace(/[^\w:.-]/g, '_');
+  const redis = new Redis(url, { ...options, connectionName: `${name}commands` });
+  const sub = new Redis(url, { ...options, connectionName: `${name}events` });
   redis.on('error', () => {});
   sub.on('error', () => {});
   await Promise.all([redis.connect(), sub.connect()]);
@@ -128,6 +133,9 @@ export async function connectRedis(url: string, prefix: string, log?: RedisLog):
     async close() {
       closed = true;
       await Promise.allSettled([redis.quit(), sub.quit()]);
+      // A connection that was reconnecting has no quit to wait for: stop its retries too.
+      redis.disconnect();
+      sub.disconnect();
     },
   };
 }
