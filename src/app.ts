@@ -11,6 +11,9 @@ import { ModerationService } from './domain/moderation';
 import { AccessService } from './domain/access';
 import { SiteService } from './domain/sites';
 import { DomainEvents } from './domain/events';
+import { ImportService } from './domain/importer';
+import { JsonTransferService } from './domain/json-transfer';
+import { ErasureService } from './domain/erasure';
 import { requestContext, accessLog, requireJsonBody } from './http/middleware';
 import { errorHandler, notFoundHandler } from './http/problem';
 import { publicRoutes, cachedBodyBytes, type CachedBody } from './http/public-routes';
@@ -38,12 +41,19 @@ export interface Services {
   moderation: ModerationService;
   access: AccessService;
   sites: SiteService;
+  importer: ImportService;
+  json: JsonTransferService;
+  erasure: ErasureService;
 }
 
 export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents }): Services {
   const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites) };
   const events = deps.events ?? new DomainEvents();
+  const importer = new ImportService({ repos, privacy: deps.privacy, events });
   return {
+    importer,
+    json: new JsonTransferService({ repos, privacy: deps.privacy, events, importer }),
+    erasure: new ErasureService({ repos, privacy: deps.privacy, events }),
     events,
     comments: new CommentService({ repos, privacy: deps.privacy, events }),
     moderation: new ModerationService({ repos, privacy: deps.privacy, events }),
