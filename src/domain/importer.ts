@@ -208,7 +208,8 @@ export class ImportService {
     if (hasLoneSurrogate(text)) throw new ImportError('the body holds half of a UTF-16 pair, which is not text', where);
     const cleaned = cleanText(text);
     if (charLength(cleaned) > IMPORT_BODY_MAX) throw new ImportError(`the body is longer than ${IMPORT_BODY_MAX} characters`, where);
-    const bodyHtml = 'html' in c.body ? sanitizeImportedHtml(cleaned) : cleaned.trim() ? renderBody(cleaned) : '';
+    // NFC again after sanitising: character references (`e&#769;`) become characters only then.
+    const bodyHtml = ('html' in c.body ? sanitizeImportedHtml(cleaned) : cleaned.trim() ? renderBody(cleaned) : '').normalize('NFC');
     const bodySource = 'html' in c.body ? toPlainText(bodyHtml) : cleaned;
     // Without an e-mail each comment is its own author: nobody is trusted, banned or matched through a shared blank.
     const matchKey = email ?? `\u0000anonymous\u0000${source}\u0000${c.sourceId}`;
