@@ -1,4 +1,5 @@
 // buildApp(deps): the Express app with every route and middleware, without listening (tests import this).
+import path from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
 import type { Config } from './config';
@@ -26,6 +27,8 @@ import { cachedSites } from './domain/site-directory';
 import { InstallCheck } from './domain/install-check';
 import { installCheck } from './http/install-check';
 import { siteRoutes } from './http/site-routes';
+import { ImportJobs } from './domain/import-jobs';
+import { importUploadRoutes, transferRoutes } from './http/transfer-routes';
 
 export interface AppDeps {
   config: Config;
@@ -106,6 +109,16 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services;
     res.type('application/json').send(openapi);
   });
 
+  const transfer = {
+    access: services.access,
+    jobs: new ImportJobs({ importer: services.importer, json: services.json, onError: (err) => logger.error({ err }, 'import failed') }),
+    json: services.json,
+    erasure: services.erasure,
+    rateLimitStores: stores,
+    uploadDir: path.join(config.dataDir, 'imports'),
+  };
+  // The import's body is the export file itself, not JSON: its route comes before the JSON-only guard.
+  app.use('/api/v1', importUploadRoutes(transfer));
   const api = express.Router();
   api.use(requireJsonBody);
   const json = (limit: number) => express.json({ limit, type: ['application/json', 'application/*+json'] });
@@ -130,6 +143,7 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services;
   );
   api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));
   api.use(siteRoutes({ access: services.access, sites: services.sites }));
+  api.use(transferRoutes(transfer));
   app.use('/api/v1', api);
   app.use(assetRoutes());
 

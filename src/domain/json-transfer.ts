@@ -244,9 +244,13 @@ export class JsonTransferService {
 
   async import(
     textOrValue: string | unknown,
-    opts: { dryRun?: boolean; onProgress?: (p: ImportProgress) => void; now?: number } = {},
+    opts: { dryRun?: boolean; onProgress?: (p: ImportProgress) => void; now?: number; onlySite?: string } = {},
   ): Promise<JsonImportSummary> {
     const doc = this.parse(textOrValue);
+    // Over HTTP an owner of one site imports into that site only.
+    const other = opts.onlySite === undefined ? undefined : doc.sites.findIndex((s) => s.id !== opts.onlySite);
+    if (other !== undefined && other >= 0)
+      throw new ImportError(`the file holds site ${doc.sites[other].id}; this import is for site ${opts.onlySite}`, { entry: `sites[${other}].id` });
     const now = opts.now ?? Date.now();
     const summary: JsonImportSummary = { source: 'json', dryRun: opts.dryRun === true, sites: [] };
     const written: ImportRun[] = [];
