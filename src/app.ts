@@ -1,4 +1,5 @@
 // buildApp(deps): the Express app with every route and middleware, without listening (tests import this).
+import path from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
 import type { Config } from './config';
@@ -11,6 +12,9 @@ import { ModerationService } from './domain/moderation';
 import { AccessService } from './domain/access';
 import { SiteService } from './domain/sites';
 import { DomainEvents } from './domain/events';
+import { ImportService } from './domain/importer';
+import { JsonTransferService } from './domain/json-transfer';
+import { ErasureService } from './domain/erasure';
 import { requestContext, accessLog, requireJsonBody } from './http/middleware';
 import { errorHandler, notFoundHandler } from './http/problem';
 import { publicRoutes, cachedBodyBytes, type CachedBody } from './http/public-routes';
@@ -28,6 +32,8 @@ import { registerCacheGauges, registerServiceGauges } from './metrics/service-ga
 import { httpMetrics, metricsEndpoint } from './http/metrics';
 import { LagMonitor, shedLoad } from './http/overload';
 import type { KeyedLocks } from './domain/locks';
+import { ImportJobs } from './domain/import-jobs';
+import { importUploadRoutes, transferRoutes } from './http/transfer-routes';
 
 export interface AppDeps {
   config: Config;
@@ -57,12 +63,19 @@ export interface Services {
   moderation: ModerationService;
   access: AccessService;
   sites: SiteService;
+  importer: ImportService;
+  json: JsonTransferService;
+  erasure: ErasureService;
 }
 
 export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents; locks?: KeyedLocks }): Services {
   const events = deps.events ?? new DomainEvents();
   const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites, events) };
+  const importer = new ImportService({ repos, privacy: deps.privacy, events });
   return {
+    importer,
+    json: new JsonTransferService({ repos, privacy: deps.privacy, events, importer }),
+    erasure: new ErasureService({ repos, privacy: deps.privacy, events }),
     events,
     comments: new CommentService({ repos, privacy: deps.privacy, events, locks: deps.locks }),
     moderation: new ModerationService({ repos, privacy: deps.privacy, events }),
@@ -131,6 +144,16 @@ export function buildApp(deps: AppDeps): App {
     res.type('application/json').send(openapi);
   });
 
+  const transfer = {
+    access: services.access,
+    jobs: new ImportJobs({ importer: services.importer, json: services.json, onError: (err) => logger.error({ err }, 'import failed') }),
+    json: services.json,
+    erasure: services.erasure,
+    rateLimitStores: stores,
+    uploadDir: path.join(config.dataDir, 'imports'),
+  };
+  // The import's body is the export file itself, not JSON: its route comes before the JSON-only guard.
+  app.use('/api/v1', importUploadRoutes(transfer));
   const api = express.Router();
   api.use(requireJsonBody);
   const json = (limit: number) => express.json({ limit, type: ['application/json', 'application/*+json'] });
@@ -155,6 +178,7 @@ export function buildApp(deps: AppDeps): App {
   );
   api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));
   api.use(siteRoutes({ access: services.access, sites: services.sites }));
+  api.use(transferRoutes(transfer));
   app.use('/api/v1', api);
   app.use(assetRoutes());
 

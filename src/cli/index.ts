@@ -11,6 +11,8 @@ import { loadOrCreateSecretKey } from '../bootstrap';
 import { AppError } from '../domain/errors';
 import { moderationPolicies, type SiteSettingsPatch } from '../domain/settings';
 import type { NewSite } from '../domain/sites';
+import { ImportError } from '../import/records';
+import { addTransferCommands } from './transfer';
 
 async function open() {
   const config = loadConfig();
@@ -135,6 +137,11 @@ export function buildCli(): Command {
       process.stdout.write(`backed up to ${file}\n`);
     });
 
+  addTransferCommands(program, async () => {
+    const { services, repos } = await open();
+    return { services, close: () => repos.close() };
+  });
+
   return program;
 }
 
@@ -146,7 +153,7 @@ if (require.main === module || process.argv[1]?.endsWith('marginalia.js')) {
         for (const i of err.issues) process.stderr.write(`error: ${i.path.join('.') || 'value'}: ${i.message}\n`);
         process.exit(1);
       }
-      if (err instanceof ConfigError || err instanceof MigrationError || err instanceof AppError || err instanceof InvalidArgumentError) {
+      if (err instanceof ConfigError || err instanceof MigrationError || err instanceof AppError || err instanceof InvalidArgumentError || err instanceof ImportError) {
         process.stderr.write(`error: ${(err as Error).message}\n`);
         process.exit(1);
       }

@@ -61,7 +61,7 @@ const onePage = (id: number): AnswerScope => ({ pageIds: [id], newPages: false, 
 const noPage: AnswerScope = Object.freeze({ pageIds: [], newPages: true, allPages: false });
 
 /** Same body, whatever the spacing and case, counts as a duplicate. */
-const bodyHash = (body: string) => sha256Hex(body.replace(/\s+/g, ' ').trim().toLowerCase());
+export const bodyHash = (body: string) => sha256Hex(body.replace(/\s+/g, ' ').trim().toLowerCase());
 
 export class CommentService {
   private readonly locks: KeyedLocks;

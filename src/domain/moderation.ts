@@ -78,7 +78,8 @@ export class ModerationService {
       }),
       repos.comments.statusCounts(site.id),
     ]);
-    const out: ModeratedComment[] = items.map(({ emailEnc, ...row }) => ({ ...row, email: privacy.decryptEmail(emailEnc) }));
+    // An erased comment has no e-mail left to decrypt.
+    const out: ModeratedComment[] = items.map(({ emailEnc, ...row }) => ({ ...row, email: emailEnc.length ? privacy.decryptEmail(emailEnc) : '' }));
     return { items: out, nextCursor: hasMore ? encode(items[items.length - 1].id) : null, counts };
   }
 

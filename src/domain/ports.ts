@@ -17,6 +17,7 @@ import type {
   Role,
 } from './types';
 import type { SiteSettings } from './settings';
+import type { TransferRepository } from './transfer-ports';
 
 export interface SiteRepository {
   get(id: string): Promise<Site | null>;
@@ -169,6 +170,8 @@ export interface Repositories {
   audit: AuditRepository;
   tokens: TokenRepository;
   bans: BanRepository;
+  /** Imports, exports and erasure (src/domain/transfer-ports.ts); absent in a store that cannot do them yet. */
+  transfer?: TransferRepository;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -24,6 +24,19 @@ const SANITIZE: sanitizeHtml.IOptions = {
   },
 };
 
+// Imported HTML (Disqus, WordPress) goes through the same allow-list; tags outside it are dropped rather than shown
+// as text, since in an export they are the old system's markup, not what a reader typed. Script and style contents go.
+const SANITIZE_IMPORTED: sanitizeHtml.IOptions = {
+  ...SANITIZE,
+  disallowedTagsMode: 'discard',
+  transformTags: { ...SANITIZE.transformTags, b: 'strong', i: 'em', strike: 's' },
+};
+
+/** HTML from another comment system, made as safe as a new comment's. */
+export function sanitizeImportedHtml(html: string): string {
+  return sanitizeHtml(html, SANITIZE_IMPORTED).trim();
+}
+
 export function renderMarkdown(source: string): string {
   return sanitizeHtml(md.render(source), SANITIZE).trim();
 }

@@ -1,6 +1,7 @@
 // HTTP: the OpenAPI 3.1 document, generated from the same zod schemas that validate requests.
 import { z } from 'zod';
 import * as s from './schemas';
+import * as t from './transfer-schemas';
 
 type Schema = z.ZodType;
 interface Op {
@@ -16,6 +17,8 @@ interface Op {
   response?: Schema;
   /** The media type of a success body that is not JSON. */
   media?: string;
+  /** A request body that is a file, not JSON (the import's upload). */
+  fileBody?: boolean;
   errors: number[];
 }
 
@@ -45,6 +48,10 @@ const ops: Op[] = [
   { id: 'getSite', method: 'get', path: '/sites/{site}', summary: 'One site, with comment counts, last activity and where the widget was seen', auth: 'bearer', ok: 200, response: s.siteResponse, errors: [401, 404] },
   { id: 'listTokens', method: 'get', path: '/tokens', summary: 'Tokens (owner)', auth: 'bearer', ok: 200, response: s.tokensResponse, errors: [401, 403] },
   { id: 'createToken', method: 'post', path: '/tokens', summary: 'Create a token (owner); the secret is shown once', auth: 'bearer', body: s.tokenCreateBody, ok: 201, response: s.tokenCreatedResponse, errors: [400, 401, 403, 404] },
+  { id: 'exportSite', method: 'get', path: '/sites/{site}/export', summary: "The site's Marginalia export (owner), streamed; e-mails in clear", auth: 'bearer', ok: 200, media: 'application/json', errors: [401, 403, 404] },
+  { id: 'startImport', method: 'post', path: '/sites/{site}/import', summary: 'Import a Disqus, WordPress or Marginalia export (owner): the file is the body; runs in the background', auth: 'bearer', query: t.importQuery, fileBody: true, ok: 202, response: t.importStartedResponse, errors: [400, 401, 403, 404, 413] },
+  { id: 'getImport', method: 'get', path: '/sites/{site}/imports/{id}', summary: "An import's state, progress and counts (owner)", auth: 'bearer', ok: 200, response: t.importStatusResponse, errors: [401, 403, 404] },
+  { id: 'erasePerson', method: 'post', path: '/sites/{site}/moderation/erase', summary: "Erase every comment of an e-mail on the site: author, e-mail, website and body (owner)", auth: 'bearer', body: t.eraseBody, ok: 200, response: t.eraseResponse, errors: [400, 401, 403, 404] },
   { id: 'revokeToken', method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token (owner)', auth: 'bearer', ok: 204, errors: [401, 403, 404] },
 ];
 
@@ -115,6 +122,7 @@ export function buildOpenApi(serverUrl: string): Record<string, unknown> {
       // An empty list says the operation needs no credential, rather than leaving it unsaid.
       security: op.auth ? [{ [op.auth]: [] }] : [],
       ...(parameters.length ? { parameters } : {}),
+      ...(op.fileBody ? { requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } } } : {}),
       ...(op.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: shared.add(op.body, 'input') } } } }
         : {}),

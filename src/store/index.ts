@@ -8,6 +8,7 @@ import { SqliteAudit, SqliteBans, SqliteTokens } from './sqlite/access';
 import { SqliteSiteActivity } from './sqlite/site-activity';
 import { retryWhenBusy } from './sqlite/busy';
 import { openPostgresStore } from './postgres';
+import { SqliteTransfer } from './sqlite/transfer';
 
 export { migrate, MigrationError } from './migrate';
 export { openDatabase } from './db';
@@ -23,6 +24,7 @@ export function createSqliteRepositories(db: Db): Repositories {
     audit: retryWhenBusy(new SqliteAudit(db)),
     tokens: retryWhenBusy(new SqliteTokens(db)),
     bans: retryWhenBusy(new SqliteBans(db)),
+    transfer: retryWhenBusy(new SqliteTransfer(db)),
     async ping() {
       return (ping.get() as { ok: number }).ok === 1;
     },

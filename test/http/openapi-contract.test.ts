@@ -79,6 +79,16 @@ it('every JSON answer of the moderation API matches the document', async () => {
   conforms('PATCH', '/sites/{site}/settings', await call(server, 'PATCH', '/api/v1/sites/demo/settings', { ...owner, body: { maxLinks: 3 } }));
   conforms('POST', '/tokens', await call(server, 'POST', '/api/v1/tokens', { ...owner, body: { role: 'moderator', site: 'demo', label: 'x' } }));
   conforms('GET', '/tokens', await call(server, 'GET', '/api/v1/tokens', owner));
+  conforms('POST', '/sites/{site}/moderation/erase', await call(server, 'POST', `${mod}/erase`, { ...owner, body: { email: 'nobody@example.com' } }));
+  conforms('POST', '/sites/{site}/moderation/erase', await call(server, 'POST', `${mod}/erase`, { ...owner, body: { email: 'nope' } }));
+  const started = await fetch(`${server.baseUrl}/api/v1/sites/demo/import?format=disqus`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.ownerToken}`, 'content-type': 'application/xml' },
+    body: '<disqus xmlns="http://disqus.com"></disqus>',
+  });
+  const startedBody: any = await started.json();
+  conforms('POST', '/sites/{site}/import', { status: started.status, headers: started.headers, body: startedBody, text: JSON.stringify(startedBody) });
+  conforms('GET', '/sites/{site}/imports/{id}', await call(server, 'GET', `/api/v1/sites/demo/imports/${startedBody.import.id}`, owner));
   // Problems.
   const moderator = await createToken(server, { role: 'moderator', site: 'demo' });
   conforms('GET', '/me', await call(server, 'GET', '/api/v1/me', { token: 'mt_wrong' }));

@@ -1,0 +1,152 @@
+// Store: what imports, exports and erasure need — import runs, a site's data page by page, and erasing comments.
+import type { Db } from '../db';
+import type { ErasedComments, ExportedCommentRow, ImportRun, StagedReport, TransferRepository } from '../../domain/transfer-ports';
+import type { AuditEntry, CommentStatus, Page } from '../../domain/types';
+import { SqliteImportRun } from './import-run';
+import { toPage, type CommentRow, type PageRow } from './rows';
+import { actorColumns } from './comments';
+
+type ExportRow = CommentRow & {
+  page_key: string;
+  status_before_delete: CommentStatus | null;
+  status_changed_at: number;
+  source: string | null;
+  source_id: string | null;
+  upvotes: number | null;
+  downvotes: number | null;
+};
+
+export class SqliteTransfer implements TransferRepository {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      pages: db.prepare<{ siteId: string; after: string; limit: number }, PageRow>(
+        'SELECT * FROM pages WHERE site_id = @siteId AND key > @after ORDER BY key LIMIT @limit',
+      ),
+      comments: db.prepare<{ siteId: string; after: string; limit: number }, ExportRow>(
+        `SELECT c.*, p.key AS page_key, cs.source, cs.source_id, cs.upvotes, cs.downvotes
+           FROM comments c JOIN pages p ON p.id = c.page_id LEFT JOIN comment_sources cs ON cs.comment_id = c.id
+          WHERE c.site_id = @siteId AND c.id > @after ORDER BY c.id LIMIT @limit`,
+      ),
+      reports: db.prepare<[string], { comment_id: string; reporter_hmac: string; reason: string; note: string | null; created_at: number; resolved_at: number | null }>(
+        'SELECT * FROM reports WHERE comment_id IN (SELECT value FROM json_each(?)) ORDER BY id',
+      ),
+      log: db.prepare<{ siteId: string; after: number; limit: number }, Record<string, unknown>>(
+        'SELECT * FROM moderation_actions WHERE site_id = @siteId AND id > @after ORDER BY id LIMIT @limit',
+      ),
+      byEmail: db.prepare<[string, string], string>('SELECT id FROM comments WHERE site_id = ? AND email_hmac = ? ORDER BY id DESC').pluck(),
+      erase: db.prepare(
+        `UPDATE comments SET author_name = '', author_website = NULL, avatar = '', email_enc = x'', email_hmac = '', ip_hmac = NULL,
+           user_agent = NULL, body_source = '', body_html = '', body_hash = '', reasons = '[]', edit_token_hash = NULL,
+           status_before_delete = CASE WHEN status = 'deleted' THEN status_before_delete ELSE status END,
+           status = 'deleted', status_changed_at = @now
+         WHERE id = @id AND site_id = @siteId RETURNING page_id, parent_id`,
+      ),
+      dropReports: db.prepare('DELETE FROM reports WHERE comment_id = ?'),
+      clearReportCount: db.prepare('UPDATE comments SET report_count = 0 WHERE id = ?'),
+      shownInfo: db.prepare<[string], { status: CommentStatus; shown: number; parent_id: string | null }>(
+        'SELECT status, shown, parent_id FROM comments WHERE id = ?',
+      ),
+      hasShownChild: db.prepare('SELECT 1 FROM comments WHERE parent_id = ? AND shown = 1 LIMIT 1'),
+      setShown: db.prepare('UPDATE comments SET shown = ? WHERE id = ?'),
+      audit: db.prepare(`INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
+        VALUES (@siteId, @commentId, @actorType, @actorId, 'erase', NULL, 'deleted', @reason, @now)`),
+    };
+  }
+
+  beginImport(opts: { siteId: string; marginaliaIds: boolean; auditSource: string | null; now: number }): ImportRun {
+    return new SqliteImportRun(this.db, opts);
+  }
+
+  async exportPages(siteId: string, afterKey: string | null, limit: number): Promise<Page[]> {
+    return this.s.pages.all({ siteId, after: afterKey ?? '', limit }).map(toPage);
+  }
+
+  async exportComments(siteId: string, afterId: string | null, limit: number): Promise<ExportedCommentRow[]> {
+    const rows = this.s.comments.all({ siteId, after: afterId ?? '', limit });
+    const reports = new Map<string, StagedReport[]>();
+    if (rows.length)
+      for (const r of this.s.reports.all(JSON.stringify(rows.map((x) => x.id)))) {
+        const list = reports.get(r.comment_id) ?? [];
+        list.push({ commentId: r.comment_id, reporterHmac: r.reporter_hmac, reason: r.reason, note: r.note, createdAt: r.created_at, resolvedAt: r.resolved_at });
+        reports.set(r.comment_id, list);
+      }
+    return rows.map((r) => ({
+      id: r.id,
+      pageKey: r.page_key,
+      parentId: r.parent_id,
+      status: r.status,
+      statusBeforeDelete: r.status_before_delete,
+      authorName: r.author_name,
+      authorWebsite: r.author_website,
+      emailEnc: r.email_enc,
+      ipHmac: r.ip_hmac,
+      userAgent: r.user_agent,
+      bodySource: r.body_source,
+      bodyHtml: r.body_html,
+      reasons: r.reasons,
+      createdAt: r.created_at,
+      editedAt: r.edited_at,
+      statusChangedAt: r.status_changed_at,
+      origin: r.source ? { source: r.source, id: r.source_id!, upvotes: r.upvotes ?? 0, downvotes: r.downvotes ?? 0 } : null,
+      reports: reports.get(r.id) ?? [],
+    }));
+  }
+
+  async exportLog(siteId: string, afterId: number | null, limit: number): Promise<AuditEntry[]> {
+    return this.s.log.all({ siteId, after: afterId ?? 0, limit }).map((r) => ({
+      id: r.id as number,
+      siteId: r.site_id as string,
+      commentId: r.comment_id as string,
+      actor: r.actor_type === 'token' ? { type: 'token' as const, id: (r.actor_id as string) ?? '' } : { type: r.actor_type as 'system' | 'author' },
+      actorLabel: null,
+      action: r.action as string,
+      from: r.from_status as CommentStatus | null,
+      to: r.to_status as CommentStatus,
+      reason: r.reason as string | null,
+      createdAt: r.created_at as number,
+    }));
+  }
+
+  async commentsByEmail(siteId: string, emailHmac: string): Promise<string[]> {
+    return this.s.byEmail.all(siteId, emailHmac);
+  }
+
+  async erase(siteId: string, ids: string[], audit: { actorId: string | null; reason: string; now: number }): Promise<ErasedComments> {
+    const { db, s } = this;
+    const pageIds = new Set<number>();
+    // Freed bytes are overwritten with zeros, so the erased text is not left in free space of the file.
+    const before = db.pragma('secure_delete', { simple: true });
+    db.pragma('secure_delete = ON');
+    try {
+      db.transaction(() => {
+        for (const id of ids) {
+          const row = s.erase.get({ id, siteId, now: audit.now }) as { page_id: number; parent_id: string | null } | undefined;
+          if (!row) continue;
+          pageIds.add(row.page_id);
+          s.dropReports.run(id);
+          s.clearReportCount.run(id);
+          this.refreshShown(id);
+        }
+        if (ids.length)
+          s.audit.run({ siteId, commentId: ids[ids.length - 1], ...actorColumns(audit.actorId ? { type: 'token', id: audit.actorId } : { type: 'system' }), reason: audit.reason, now: audit.now });
+      })();
+      // Older copies of the pages sit in the write-ahead log until a checkpoint moves them into the file.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      db.pragma(`secure_delete = ${before ? 'ON' : 'OFF'}`);
+    }
+    return { ids, pageIds: [...pageIds] };
+  }
+
+  private refreshShown(id: string | null): void {
+    while (id) {
+      const row = this.s.shownInfo.get(id)!;
+      const shown = row.status === 'approved' || this.s.hasShownChild.get(id) !== undefined ? 1 : 0;
+      if (shown === row.shown) return;
+      this.s.setShown.run(shown, id);
+      id = row.parent_id;
+    }
+  }
+}

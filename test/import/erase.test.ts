@@ -1,0 +1,113 @@
+// Erasing a person: every comment of that e-mail on the site loses author, e-mail and its HMAC, website and body, in
+// the database file and its WAL too; replies keep their place under placeholders; one audit row names nobody.
+import fs from 'node:fs';
+import path from 'node:path';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { call, commentInput, configure, fastPosting } from '../helpers/api';
+import { auditLog, createToken, expectProblem, openDb, post, publicList } from '../helpers/moderation';
+import { exportText } from '../helpers/transfer';
+
+let server: TestServer;
+const EMAIL = 'Erin.Erased@Example.com';
+const NAME = 'Erinna Erasedname';
+const BODY = 'my very private confession 7f3a9c';
+const WEBSITE = 'https://erin-erased.example/';
+
+beforeEach(async () => {
+  server = await startTestServer();
+  await configure(server, { ...fastPosting, moderation: 'none' });
+});
+afterEach(() => server.stop());
+
+async function seed() {
+  const mine = await post(server, commentInput({ page: '/one', name: NAME, email: EMAIL, website: WEBSITE, body: `${BODY} on page one` }));
+  const reply = await post(server, commentInput({ page: '/one', parentId: mine.body.comment.id, name: 'Quinn', email: 'quinn@example.com', body: 'a reply that stays' }));
+  const second = await post(server, commentInput({ page: '/two', name: NAME, email: EMAIL, body: `${BODY} on page two` }));
+  await call(server, 'POST', `/api/v1/comments/${second.body.comment.id}/reports`, { body: { reason: 'other', note: `quoting: ${BODY}` } });
+  return { mine: mine.body.comment.id, reply: reply.body.comment.id, second: second.body.comment.id };
+}
+
+function fileBytes(): Buffer {
+  const file = path.join(server.dataDir, 'marginalia.db');
+  const db = openDb(server);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return Buffer.concat([fs.readFileSync(file), fs.existsSync(`${file}-wal`) ? fs.readFileSync(`${file}-wal`) : Buffer.alloc(0)]);
+}
+
+it('removes the person from every answer, the export, and the bytes of the database and its WAL', async () => {
+  const ids = await seed();
+  const db = openDb(server);
+  const stored = db.prepare('SELECT email_hmac, avatar, email_enc FROM comments WHERE id = ?').get(ids.mine) as { email_hmac: string; avatar: string; email_enc: Buffer };
+  db.close();
+  // Before: the bytes are there, so the check below can fail.
+  expect(fileBytes().includes(Buffer.from(BODY))).toBe(true);
+
+  const r = await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { token: server.ownerToken, body: { email: 'erin.erased@EXAMPLE.com' } });
+  expect(r.status).toBe(200);
+  expect(r.body).toEqual({ erased: 2 });
+
+  const one = await publicList(server, '/one');
+  expect(one.body.comments.map((c: any) => [c.id, c.deleted, c.author, c.html])).toEqual([
+    [ids.mine, true, null, null],
+    [ids.reply, false, expect.objectContaining({ name: 'Quinn' }), '<p>a reply that stays</p>'],
+  ]);
+  expect((await publicList(server, '/two')).body.comments).toEqual([]);
+
+  const answers = [
+    one.text,
+    (await call(server, 'GET', '/api/v1/sites/demo/feed.atom')).text,
+    (await call(server, 'GET', '/api/v1/sites/demo/moderation/comments?status=all&limit=200', { token: server.ownerToken })).text,
+    (await call(server, 'GET', '/api/v1/sites/demo/moderation/log?limit=200', { token: server.ownerToken })).text,
+    (await call(server, 'GET', '/api/v1/sites/demo/export', { token: server.ownerToken })).text,
+    await exportText(server.services),
+  ].join('\n');
+  const forms = [EMAIL, EMAIL.toLowerCase(), NAME, BODY, WEBSITE, 'erin-erased.example', stored.email_hmac, stored.avatar];
+  for (const f of forms) expect(answers).not.toContain(f);
+
+  const bytes = fileBytes();
+  for (const f of forms) expect(bytes.includes(Buffer.from(f))).toBe(false);
+  expect(bytes.includes(stored.email_enc)).toBe(false);
+  expect(server.logs.join('\n')).not.toMatch(/erin/i);
+});
+
+it('writes one audit row naming no personal data, and asking again erases nothing', async () => {
+  const ids = await seed();
+  await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { token: server.ownerToken, body: { email: EMAIL } });
+  const rows = (await auditLog(server)).filter((e) => e.action === 'erase');
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ to: 'deleted', reason: 'erased 2 comments of one person at their request', actor: { type: 'token' } });
+  expect([ids.mine, ids.second]).toContain(rows[0].commentId);
+  const again = await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { token: server.ownerToken, body: { email: EMAIL } });
+  expect(again.body).toEqual({ erased: 0 });
+  expect((await auditLog(server)).filter((e) => e.action === 'erase')).toHaveLength(1);
+});
+
+it('only an owner erases, only on their site, and a bad address names the field', async () => {
+  await seed();
+  const moderator = await createToken(server, { role: 'moderator', site: 'demo' });
+  expectProblem(await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { token: moderator.secret, body: { email: EMAIL } }), 403);
+  expectProblem(await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { body: { email: EMAIL } }), 401);
+  const bad = await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { token: server.ownerToken, body: { email: 'nope' } });
+  expectProblem(bad, 400);
+  expect(bad.body.errors).toEqual([expect.objectContaining({ path: 'email', code: 'invalid_email' })]);
+  const extra = await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { token: server.ownerToken, body: { email: EMAIL, all: true } });
+  expectProblem(extra, 400);
+  // Nothing was erased by the refused requests.
+  expect((await publicList(server, '/two')).body.comments).toHaveLength(1);
+});
+
+it('after an erase the same export imported again does not bring the person back', async () => {
+  await seed();
+  await server.services.sites.create({ id: 'blog', name: 'Blog', settings: { ...fastPosting, moderation: 'none' } }, Date.now());
+  const xml = `<?xml version="1.0"?><disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+    <thread dsq:id="1"><link>https://blog.example/a/</link><title>A</title></thread>
+    <post dsq:id="2"><message><![CDATA[<p>${BODY}</p>]]></message><createdAt>2020-01-01T00:00:00Z</createdAt><isDeleted>false</isDeleted>
+      <isSpam>false</isSpam><author><email>${EMAIL}</email><name>${NAME}</name></author><thread dsq:id="1"/></post></disqus>`;
+  const { importXml } = await import('../helpers/imports');
+  await importXml(server.services, 'disqus', xml, { siteId: 'blog' });
+  const site = await server.services.sites.get('blog');
+  expect(await server.services.erasure.erase(site, EMAIL, null, Date.now())).toEqual({ erased: 1 });
+  expect(await importXml(server.services, 'disqus', xml, { siteId: 'blog' })).toMatchObject({ imported: 0, alreadyThere: 1 });
+  expect((await publicList(server, '/a/', 'blog')).body.comments).toEqual([]);
+});
