@@ -24,7 +24,8 @@ export function createSqliteRepositories(db: Db): Repositories {
     audit: retryWhenBusy(new SqliteAudit(db)),
     tokens: retryWhenBusy(new SqliteTokens(db)),
     bans: retryWhenBusy(new SqliteBans(db)),
-    transfer: retryWhenBusy(new SqliteTransfer(db)),
+    // Not wrapped: an import run hands out synchronous batch writers, which take the write lock for each batch.
+    transfer: new SqliteTransfer(db),
     async ping() {
       return (ping.get() as { ok: number }).ok === 1;
     },
