@@ -8,20 +8,26 @@ import { notFound } from '../domain/errors';
 import { bearer } from './middleware';
 import { cors, requireAllowedOrigin, requirePageOnSite, siteOf, type OriginPolicy } from './origins';
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
-import { toOwnComment, toPublic } from './present';
+import { toOwnComment, toPageComment, toPublic } from './present';
 import { atomFeed } from './feed';
 import {
   commentIdSchema,
   countsQuery,
   editCommentBody,
+  featuredQuery,
   feedQuery,
   listQuery,
+  recentQuery,
+  voteBody,
   postCommentBody,
   reportBody,
   siteParam,
   countsResponse,
   editResponse,
+  featuredResponse,
   formTokenResponse,
+  recentResponse,
+  voteResponse,
   listResponse,
   postResponse,
   reportResponse,
@@ -45,7 +51,7 @@ const MINUTE = 60_000;
 
 
 function meta(req: Request) {
-  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, voter: req.get('marginalia-voter') ?? null };
 }
 
 /** Serves a cached, already-serialised answer, honouring If-None-Match. */
@@ -101,14 +107,22 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   const reads = limit('reads', MINUTE, (l) => l.readsPerMinute);
   const posts = limit('posts', MINUTE, (l) => l.postsPerMinute);
   const reports = limit('reports', 60 * MINUTE, (l) => l.reportsPerHour);
+  const votes = limit('votes', MINUTE, (l) => l.votesPerMinute);
   const writeOrigin = requireAllowedOrigin(deps.origins);
   const siteCors = cors(deps.origins, 'GET, POST, OPTIONS');
   const commentCors = cors(deps.origins, 'PATCH, DELETE, POST, OPTIONS');
 
   // Only the reader-facing paths: the moderation API under /sites/:site/moderation is not CORS-enabled.
-  const publicSitePaths = ['/sites/:site/comments', '/sites/:site/form-token', '/sites/:site/counts', '/sites/:site/feed.atom'];
+  const publicSitePaths = [
+    '/sites/:site/comments',
+    '/sites/:site/form-token',
+    '/sites/:site/counts',
+    '/sites/:site/feed.atom',
+    '/sites/:site/featured',
+    '/sites/:site/recent',
+  ];
   router.use(publicSitePaths, loadSite, siteCors);
-  router.use(['/comments/:id', '/comments/:id/reports'], loadCommentSite, commentCors);
+  router.use(['/comments/:id', '/comments/:id/reports', '/comments/:id/votes'], loadCommentSite, commentCors);
 
   /** Serves the cached answer for this query, building and storing it on a miss. */
   async function answerCached(req: Request, res: Response, kind: string, build: (siteId: string) => Promise<unknown>) {
@@ -128,7 +142,29 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     answerCached(req, res, 'list', async (siteId) => {
       const t = await comments.thread(siteId, listQuery.parse(req.query));
       const maxDepth = t.site.settings.maxDepth;
-      return { comments: t.items.map((c) => toPublic(c, maxDepth)), nextCursor: t.nextCursor, page: t.page, maxDepth } satisfies Answer<typeof listResponse>;
+      return {
+        comments: t.items.map((c) => toPublic(c, maxDepth)),
+        nextCursor: t.nextCursor,
+        page: t.page,
+        maxDepth,
+        votes: t.site.settings.votes,
+      } satisfies Answer<typeof listResponse>;
+    }),
+  );
+
+  router.get('/sites/:site/featured', reads, (req, res) =>
+    answerCached(req, res, 'featured', async (siteId) => {
+      const { page } = featuredQuery.parse(req.query);
+      const f = await comments.featured(siteId, page ?? null);
+      return { comments: f.items.map((c) => toPublic(c, f.site.settings.maxDepth)) } satisfies Answer<typeof featuredResponse>;
+    }),
+  );
+
+  router.get('/sites/:site/recent', reads, (req, res) =>
+    answerCached(req, res, 'recent', async (siteId) => {
+      const { limit: n } = recentQuery.parse(req.query);
+      const r = await comments.recent(siteId, n);
+      return { comments: r.items.map((c) => toPageComment(c, r.site.settings.maxDepth)) } satisfies Answer<typeof recentResponse>;
     }),
   );
 
@@ -175,6 +211,13 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     const input = reportBody.parse(req.body ?? {});
     await comments.report(req.params.id as string, input, meta(req), Date.now());
     res.status(202).json({ status: 'received' } satisfies Answer<typeof reportResponse>);
+  });
+
+  router.post('/comments/:id/votes', writeOrigin, votes, async (req, res) => {
+    const { value } = voteBody.parse(req.body ?? {});
+    const r = await comments.vote(req.params.id as string, value, req.get('marginalia-voter') ?? null, Date.now());
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ score: r.upvotes - r.downvotes, upvotes: r.upvotes, downvotes: r.downvotes, myVote: r.myVote } satisfies Answer<typeof voteResponse>);
   });
 
   router.get('/avatars/:file', (req, res) => {
