@@ -23,6 +23,8 @@ import { cachedSites } from './domain/site-directory';
 import { InstallCheck } from './domain/install-check';
 import { installCheck } from './http/install-check';
 import { siteRoutes } from './http/site-routes';
+import { LiveUpdates } from './domain/live';
+import { StreamHub } from './http/stream';
 
 export interface AppDeps {
   config: Config;
@@ -30,6 +32,8 @@ export interface AppDeps {
   repos: Repositories;
   privacy: Privacy;
   rateLimitStores?: RateLimitStoreFactory;
+  /** Live-stream heartbeat; 25 s unless a test needs it sooner. */
+  streamHeartbeatMs?: number;
 }
 
 export interface Services {
@@ -38,13 +42,15 @@ export interface Services {
   moderation: ModerationService;
   access: AccessService;
   sites: SiteService;
+  live: LiveUpdates;
 }
 
-export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents }): Services {
+export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents; onError?: (err: unknown) => void }): Services {
   const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites) };
   const events = deps.events ?? new DomainEvents();
   return {
     events,
+    live: new LiveUpdates({ events, repos }, { onError: deps.onError }),
     comments: new CommentService({ repos, privacy: deps.privacy, events }),
     moderation: new ModerationService({ repos, privacy: deps.privacy, events }),
     access: new AccessService({ repos }),
@@ -52,15 +58,16 @@ export function buildServices(deps: { repos: Repositories; privacy: Privacy; eve
   };
 }
 
-export function buildApp(deps: AppDeps): express.Express & { services: Services } {
+export function buildApp(deps: AppDeps): express.Express & { services: Services; streams: StreamHub } {
   const { config, logger } = deps;
   const cache = new SiteCache<CachedBody>();
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   events.onAny((e) => cache.invalidate(e.siteId));
-  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events });
+  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events, onError: (err) => logger.error({ err }, 'live update failed') });
   const stores = deps.rateLimitStores ?? memoryStores;
-  const app = express() as express.Express & { services: Services };
+  const app = express() as express.Express & { services: Services; streams: StreamHub };
   app.services = services;
+  app.streams = new StreamHub(services.live, { ...config.streams, heartbeatMs: deps.streamHeartbeatMs ?? 25_000 });
 
   app.disable('x-powered-by');
   // Our own ETags are content hashes of cached answers; Express's would hash every body again.
@@ -111,6 +118,7 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services 
       origins,
       rateLimitStores: stores,
       publicUrl: config.publicUrl,
+      streams: app.streams,
     }),
   );
   api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));

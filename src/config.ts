@@ -18,6 +18,8 @@ const envSchema = z.object({
   PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL', protocol: /^https?$/ }).optional(),
   TRUST_PROXY: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STREAMS_PER_IP: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1).max(1_000_000).default(20),
+  STREAMS_MAX: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1).max(1_000_000).default(10_000),
 });
 
 export interface Config {
@@ -30,6 +32,8 @@ export interface Config {
   readonly publicUrl: string;
   readonly trustProxy: boolean;
   readonly logLevel: string;
+  /** Live-update streams: open at once per client address, and in all. */
+  readonly streams: { readonly perIp: number; readonly max: number };
 }
 
 export class ConfigError extends Error {}
@@ -53,5 +57,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    streams: Object.freeze({ perIp: e.STREAMS_PER_IP, max: e.STREAMS_MAX }),
   });
 }

@@ -10,6 +10,7 @@ import { cors, requireAllowedOrigin, requirePageOnSite, siteOf, type OriginPolic
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { toOwnComment, toPageComment, toPublic } from './present';
 import { atomFeed } from './feed';
+import type { StreamHub } from './stream';
 import {
   commentIdSchema,
   countsQuery,
@@ -18,6 +19,7 @@ import {
   feedQuery,
   listQuery,
   recentQuery,
+  streamQuery,
   voteBody,
   postCommentBody,
   reportBody,
@@ -40,6 +42,7 @@ export interface PublicRouteDeps {
   origins: OriginPolicy;
   rateLimitStores: RateLimitStoreFactory;
   publicUrl: string;
+  streams: StreamHub;
 }
 
 export interface CachedBody {
@@ -120,6 +123,7 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     '/sites/:site/feed.atom',
     '/sites/:site/featured',
     '/sites/:site/recent',
+    '/sites/:site/stream',
   ];
   router.use(publicSitePaths, loadSite, siteCors);
   router.use(['/comments/:id', '/comments/:id/reports', '/comments/:id/votes'], loadCommentSite, commentCors);
@@ -211,6 +215,12 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     const input = reportBody.parse(req.body ?? {});
     await comments.report(req.params.id as string, input, meta(req), Date.now());
     res.status(202).json({ status: 'received' } satisfies Answer<typeof reportResponse>);
+  });
+
+  // EventSource resends Last-Event-ID itself when it reconnects; a client opening a new one passes lastEventId.
+  router.get('/sites/:site/stream', reads, (req, res) => {
+    const q = streamQuery.parse(req.query);
+    deps.streams.serve(req, res, siteOf(res).id, q.page, req.get('last-event-id') || q.lastEventId);
   });
 
   router.post('/comments/:id/votes', writeOrigin, votes, async (req, res) => {

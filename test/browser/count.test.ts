@@ -59,7 +59,10 @@ test('count.js fills three links on a list page from one counts request, in the 
     try {
       html = listPage(lang);
       await page.goto(`${publisher}/articles`);
-      await page.waitForFunction((want) => Array.from(document.querySelectorAll('a.c')).map((a) => a.textContent).join('|') === want, expected.join('|'));
+      await page.waitForFunction(
+        (want) => Array.from((globalThis as any).document.querySelectorAll('a.c'), (a: any) => a.textContent).join('|') === want,
+        expected.join('|'),
+      );
       expect(await page.locator('a.c').allTextContents()).toEqual(expected);
       const countCalls = rec.requests.filter((u) => u.includes('/counts?'));
       expect(countCalls).toHaveLength(1);

@@ -21,10 +21,12 @@ export interface TestServer {
   logs: string[];
   services: Services;
   repos: Repositories;
+  /** Ends every live stream, as shutdown does first. */
+  closeStreams(): void;
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(options: { env?: Record<string, string>; streamHeartbeatMs?: number } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...options.env });
   const logs: string[] = [];
@@ -37,7 +39,7 @@ export async function startTestServer(options: { env?: Record<string, string> } 
   const logger = createLogger(config.logLevel, sink);
   const repos = openStore(config.databasePath);
   const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config)));
-  const app = buildApp({ config, logger, repos, privacy });
+  const app = buildApp({ config, logger, repos, privacy, streamHeartbeatMs: options.streamHeartbeatMs });
   await bootstrap(config, app.services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -51,7 +53,9 @@ export async function startTestServer(options: { env?: Record<string, string> } 
     logs,
     services: app.services,
     repos,
+    closeStreams: () => app.streams.close(),
     async stop() {
+      app.streams.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await repos.close();
