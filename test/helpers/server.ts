@@ -23,6 +23,8 @@ export interface TestServer {
   repos: Repositories;
   /** Ends every live stream, as shutdown does first. */
   closeStreams(): void;
+  /** How many live streams are open. */
+  openStreams(): number;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startTestServer(options: { env?: Record<string, string>; s
     services: app.services,
     repos,
     closeStreams: () => app.streams.close(),
+    openStreams: () => app.streams.size,
     async stop() {
       app.streams.close();
       server.closeAllConnections();
