@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the widget (embed/src) into one minified IIFE at dist/embed/embed.js (or the path given as argument).
+// Bundles the widget (embed/src) into one minified IIFE at dist/embed/embed.js (or the path given as argument),
+// and the comment-count script (embed/src/count.ts) beside it as count.js.
 // Beside it goes the stylesheet under a content-hashed name (widget.<hash>.css), for browsers without
 // constructable stylesheets. Files are written to a temporary name and renamed, so a server reading them
 // never sees half a file.
@@ -51,10 +52,28 @@ async function build() {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  // count.js carries only the two count phrases of each catalogue, so it needs no second request for a language.
+  const countWords = {};
+  for (const l of ['en', ...langs]) {
+    const c = JSON.parse(fs.readFileSync(path.join(root, 'embed/i18n', `${l}.json`), 'utf8'));
+    countWords[l] = [c.one, c.many];
+  }
+  const count = await esbuild.build({
+    entryPoints: [path.join(root, 'embed/src/count.ts')],
+    write: false,
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: ['es2022'],
+    define: { __MG_COUNT_WORDS__: JSON.stringify(countWords) },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
   const dir = path.dirname(outfile);
   fs.mkdirSync(dir, { recursive: true });
   writeAtomically(path.join(dir, cssFile), css);
   writeAtomically(outfile, result.outputFiles[0].contents);
+  writeAtomically(path.join(dir, 'count.js'), count.outputFiles[0].contents);
 }
 
 build().catch(() => process.exit(1));

@@ -34,6 +34,8 @@ import { LagMonitor, shedLoad } from './http/overload';
 import type { KeyedLocks } from './domain/locks';
 import { ImportJobs } from './domain/import-jobs';
 import { importUploadRoutes, transferRoutes } from './http/transfer-routes';
+import { LiveUpdates } from './domain/live';
+import { StreamHub } from './http/stream';
 
 export interface AppDeps {
   config: Config;
@@ -47,11 +49,14 @@ export interface AppDeps {
   locks?: KeyedLocks;
   /** Connects this process's events and answer cache to the other replicas' (src/store/redis). */
   shareState?: (local: { events: DomainEvents; answers: SuspendableCache }) => void;
+  /** Live-stream heartbeat; 25 s unless a test needs it sooner. */
+  streamHeartbeatMs?: number;
 }
 
 export type App = express.Express & {
   services: Services;
   cache: AnswerCache<CachedBody>;
+  streams: StreamHub;
   metrics: Metrics;
   /** From now on /readyz fails and answers close their connections, so a balancer sends new work elsewhere. */
   drain(): void;
@@ -66,9 +71,16 @@ export interface Services {
   importer: ImportService;
   json: JsonTransferService;
   erasure: ErasureService;
+  live: LiveUpdates;
 }
 
-export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents; locks?: KeyedLocks }): Services {
+export function buildServices(deps: {
+  repos: Repositories;
+  privacy: Privacy;
+  events?: DomainEvents;
+  locks?: KeyedLocks;
+  onError?: (err: unknown) => void;
+}): Services {
   const events = deps.events ?? new DomainEvents();
   const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites, events) };
   const importer = new ImportService({ repos, privacy: deps.privacy, events });
@@ -77,6 +89,7 @@ export function buildServices(deps: { repos: Repositories; privacy: Privacy; eve
     json: new JsonTransferService({ repos, privacy: deps.privacy, events, importer }),
     erasure: new ErasureService({ repos, privacy: deps.privacy, events }),
     events,
+    live: new LiveUpdates({ events, repos }, { onError: deps.onError }),
     comments: new CommentService({ repos, privacy: deps.privacy, events, locks: deps.locks }),
     moderation: new ModerationService({ repos, privacy: deps.privacy, events }),
     access: new AccessService({ repos }),
@@ -93,12 +106,19 @@ export function buildApp(deps: AppDeps): App {
   });
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   events.onAny((e) => cache.invalidate(e.siteId, changeOf(e)));
-  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events, locks: deps.locks });
+  const services = buildServices({
+    repos: deps.repos,
+    privacy: deps.privacy,
+    events,
+    locks: deps.locks,
+    onError: (err) => logger.error({ err }, 'live update failed'),
+  });
   deps.shareState?.({ events, answers: cache });
   const stores = deps.rateLimitStores ?? memoryStores;
   const app = express() as App;
   app.services = services;
   app.cache = cache;
+  app.streams = new StreamHub(services.live, { ...config.streams, heartbeatMs: deps.streamHeartbeatMs ?? 25_000 });
   app.metrics = deps.metrics ?? new Metrics();
   registerServiceGauges(app.metrics, { repos: deps.repos, databasePath: config.databaseUrl ? null : config.databasePath });
   registerCacheGauges(app.metrics, cache);
@@ -174,6 +194,7 @@ export function buildApp(deps: AppDeps): App {
       origins,
       rateLimitStores: stores,
       publicUrl: config.publicUrl,
+      streams: app.streams,
     }),
   );
   api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));

@@ -26,6 +26,8 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1).max(1000).default(10),
   REDIS_URL: z.url({ message: 'must be a redis:// or rediss:// URL', protocol: /^rediss?$/ }).optional(),
   REDIS_PREFIX: z.string().max(100, 'must be at most 100 characters').default('marginalia:'),
+  STREAMS_PER_IP: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1).max(1_000_000).default(20),
+  STREAMS_MAX: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1).max(1_000_000).default(10_000),
 });
 
 export interface Config {
@@ -51,6 +53,8 @@ export interface Config {
   /** redis://… : state that replicas share (rate limits, answer-cache invalidation, events). */
   readonly redisUrl: string | undefined;
   readonly redisPrefix: string;
+  /** Live-update streams: open at once per client address, and in all. */
+  readonly streams: { readonly perIp: number; readonly max: number };
 }
 
 export class ConfigError extends Error {}
@@ -81,5 +85,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
+    streams: Object.freeze({ perIp: e.STREAMS_PER_IP, max: e.STREAMS_MAX }),
   });
 }

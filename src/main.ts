@@ -50,6 +50,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     app.drain();
+    // Live streams never finish by themselves: end them (readers reconnect elsewhere or later).
+    app.streams.close();
     // Stop accepting; idle keep-alive sockets close now, busy ones as soon as their response is done.
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     server.close(() => {

@@ -210,11 +210,12 @@ function start(me: Me): void {
       ['s', 'spam'],
       ['d', 'delete'],
       ['e', 'restore'],
+      ['f', 'feature / unfeature'],
       ['b', 'ban the author'],
       ['x', 'select for a bulk action'],
       ['u', 'undo the last action'],
       ['/', 'search'],
-      ['g then p r s a j d', 'go to pending, reported, spam, approved, rejected (j), deleted'],
+      ['g then p r s a j d f', 'go to pending, reported, spam, approved, rejected (j), deleted, featured'],
       ['?', 'this help'],
       ['Esc', 'close'],
     ];

@@ -11,9 +11,12 @@ const TABS: [string, string][] = [
   ['approved', 'Approved'],
   ['rejected', 'Rejected'],
   ['deleted', 'Deleted'],
+  ['featured', 'Featured'],
 ];
-const DONE: Record<Action, string> = { approve: 'Approved', reject: 'Rejected', spam: 'Marked as spam', delete: 'Deleted', restore: 'Restored' };
-const TARGET: Record<Action, string | null> = { approve: 'approved', reject: 'rejected', spam: 'spam', delete: 'deleted', restore: null };
+const DONE: Record<Action, string> = { approve: 'Approved', reject: 'Rejected', spam: 'Marked as spam', delete: 'Deleted', restore: 'Restored', feature: 'Featured', unfeature: 'Unfeatured' };
+const TARGET: Record<Action, string | null> = { approve: 'approved', reject: 'rejected', spam: 'spam', delete: 'deleted', restore: null, feature: null, unfeature: null };
+/** Featuring marks a comment; it leaves a tab only when it is unfeatured in the Featured tab. */
+const isMark = (a: Action) => a === 'feature' || a === 'unfeature';
 
 const filterKey = (app: App) => {
   const q = app.queue;
@@ -78,7 +81,10 @@ export function act(app: App, action: Action, ids: string[], trustAuthor = false
   const trusted = new Set(trustAuthor ? q.items.filter((i) => ids.includes(i.id)).map(author) : []);
   const leaving = [...ids, ...q.items.filter((i) => !ids.includes(i.id) && i.status === 'pending' && trusted.has(author(i))).map((i) => i.id)];
   // The item leaves this tab unless the action keeps it in the same status.
-  if (TARGET[action] !== q.status) {
+  if (isMark(action) && !(action === 'unfeature' && q.status === 'featured')) {
+    const at = action === 'feature' ? new Date().toISOString() : null;
+    for (const i of q.items) if (ids.includes(i.id) && (at === null || i.status === 'approved')) i.featuredAt = at;
+  } else if (TARGET[action] !== q.status) {
     // Selected items above the focus leave too: the next item keeps the focus instead of being skipped.
     q.focus = q.items.slice(0, q.focus).filter((i) => !leaving.includes(i.id)).length;
     q.items.forEach((item, index) => leaving.includes(item.id) && removed.push({ item, index }));
@@ -267,6 +273,8 @@ function itemView(app: App, item: QueueItem, index: number): HTMLElement {
       ),
       h('time', { datetime: item.createdAt, title: new Date(item.createdAt).toLocaleString() }, timeAgo(item.createdAt)),
       h('span', { class: `status status-${item.status}` }, item.status),
+      item.featuredAt ? h('span', { class: 'badge featured' }, 'featured') : null,
+      h('span', { class: 'votes muted', title: `${item.votes.upvotes} up, ${item.votes.downvotes} down` }, `▲ ${item.votes.upvotes} ▼ ${item.votes.downvotes}`),
     ),
     h(
       'p',
@@ -303,6 +311,7 @@ function itemView(app: App, item: QueueItem, index: number): HTMLElement {
         item.status !== 'spam' ? button('Spam', 'spam') : null,
         item.status !== 'deleted' ? button('Delete', 'delete', 'danger') : null,
         ['deleted', 'rejected', 'spam'].includes(item.status) ? button('Restore', 'restore') : null,
+        item.status === 'approved' ? (item.featuredAt ? button('Unfeature', 'unfeature') : button('Feature', 'feature')) : null,
         h('button', { type: 'button', class: 'act', 'data-action': 'ban', onclick: () => banForm(app, [item], el) }, 'Ban author'),
       ),
       h('span', { class: 'meta muted', title: item.userAgent ?? '' }, item.ipHash ? `address ${item.ipHash.slice(0, 8)}` : ''),
@@ -364,6 +373,8 @@ function drawList(app: App): void {
       q.status !== 'spam' ? button('Spam all', 'spam', '', () => act(app, 'spam', ids())) : null,
       q.status !== 'deleted' ? button('Delete all', 'delete', ' danger', () => act(app, 'delete', ids())) : null,
       removable ? button('Restore all', 'restore', '', () => act(app, 'restore', ids())) : null,
+      q.status === 'approved' || q.status === 'featured' ? button('Feature all', 'feature', '', () => act(app, 'feature', ids())) : null,
+      q.status === 'approved' || q.status === 'featured' ? button('Unfeature all', 'unfeature', '', () => act(app, 'unfeature', ids())) : null,
       button('Ban authors', 'ban', '', () => banForm(app, chosen(), bulk as HTMLElement)),
       h('button', { type: 'button', class: 'link', onclick: () => { q.selected.clear(); drawList(app); } }, 'Clear selection'),
     );
@@ -428,7 +439,7 @@ export async function renderQueue(app: App): Promise<void> {
   const hint = h(
     'p',
     { class: 'keyhint muted', 'aria-hidden': 'true' },
-    ([['j', 'k', 'move'], ['a', 'approve'], ['r', 'reject'], ['s', 'spam'], ['d', 'delete'], ['x', 'select'], ['u', 'undo'], ['?', 'all keys']] as string[][]).map((k) => {
+    ([['j', 'k', 'move'], ['a', 'approve'], ['r', 'reject'], ['s', 'spam'], ['d', 'delete'], ['f', 'feature'], ['x', 'select'], ['u', 'undo'], ['?', 'all keys']] as string[][]).map((k) => {
       const label = k[k.length - 1];
       return h('span', {}, k.slice(0, -1).map((key) => h('kbd', {}, key)), ` ${label}`);
     }),
@@ -456,7 +467,7 @@ export function queueKeys(app: App, e: KeyboardEvent): boolean {
   const q = app.queue;
   if (pendingG) {
     pendingG = false;
-    const tab = { p: 'pending', r: 'reported', s: 'spam', a: 'approved', j: 'rejected', d: 'deleted' }[e.key];
+    const tab = { p: 'pending', r: 'reported', s: 'spam', a: 'approved', j: 'rejected', d: 'deleted', f: 'featured' }[e.key];
     if (tab) {
       switchTab(app, tab);
       return true;
@@ -493,6 +504,13 @@ export function queueKeys(app: App, e: KeyboardEvent): boolean {
     case 'e':
       act(app, 'restore', idsFor(app));
       return true;
+    case 'f': {
+      // Unfeatures when every chosen comment is featured already; features otherwise.
+      const ids = idsFor(app);
+      const all = ids.length > 0 && ids.every((id) => q.items.find((i) => i.id === id)?.featuredAt);
+      act(app, all ? 'unfeature' : 'feature', ids);
+      return true;
+    }
     case 'x':
       if (!item) return false;
       if (q.selected.has(item.id)) q.selected.delete(item.id);

@@ -291,6 +291,7 @@ const NUMBERS: [NumberPath, string, string][] = [
   ['rateLimits.reportsPerHour', 'Reports per hour per address', ''],
   ['rateLimits.readsPerMinute', 'Reads per minute per address', ''],
   ['rateLimits.moderationPerMinute', 'Moderation requests per minute per token', ''],
+  ['rateLimits.votesPerMinute', 'Votes per minute per address', ''],
 ];
 
 const get = (s: Settings, path: NumberPath): number =>
@@ -315,6 +316,11 @@ export async function renderSettings(app: App): Promise<void> {
     {},
     POLICIES.map(([v, l]) => h('option', { value: v, selected: settings.moderation === v }, l)),
   );
+  const votes = h(
+    'select',
+    {},
+    ([['off', 'Off'], ['up', 'Upvotes only'], ['updown', 'Upvotes and downvotes']] as const).map(([v, l]) => h('option', { value: v, selected: settings.votes === v }, l)),
+  );
   const numbers = NUMBERS.map(([path, label, hint]) => {
     const input = h('input', { type: 'number', inputmode: 'numeric', value: String(get(settings, path)) });
     return { path, input, el: field(path, label, input, hint) };
@@ -324,7 +330,7 @@ export async function renderSettings(app: App): Promise<void> {
   const form = h(
     'form',
     { class: 'settings', novalidate: true },
-    h('fieldset', {}, h('legend', {}, 'Who may post'), field('origins', 'Allowed origins, one per line', origins, 'e.g. https://blog.example — pages on these origins may post'), field('moderation', 'Moderation policy', policy)),
+    h('fieldset', {}, h('legend', {}, 'Who may post'), field('origins', 'Allowed origins, one per line', origins, 'e.g. https://blog.example — pages on these origins may post'), field('moderation', 'Moderation policy', policy), field('votes', 'Votes', votes, 'Readers vote with a random key their browser keeps; Best sorts by votes')),
     h('fieldset', {}, h('legend', {}, 'Rules'), field('blockedWords', 'Blocked words, one per line', words, 'Whole words, any case or accent; a match holds the comment'), numbers.slice(0, 7).map((n) => n.el)),
     h('fieldset', {}, h('legend', {}, 'Limits'), numbers.slice(7).map((n) => n.el)),
     h('div', { class: 'form-actions' }, save, status),
@@ -335,6 +341,7 @@ export async function renderSettings(app: App): Promise<void> {
     const patch = {
       origins: origins.value.split('\n').map((s) => s.trim()).filter(Boolean),
       moderation: (policy as HTMLSelectElement).value as Settings['moderation'],
+      votes: (votes as HTMLSelectElement).value as Settings['votes'],
       blockedWords: words.value.split('\n').map((s) => s.trim()).filter(Boolean),
       limits: {},
       rateLimits: {},

@@ -12,6 +12,9 @@ export type Problem = Schemas['Problem'];
 export type NewComment = Schemas['NewComment'];
 export type CommentEdit = Schemas['CommentEdit'];
 export type NewReport = Schemas['NewReport'];
+export type Vote = Schemas['Vote'];
+export type VoteTotals = Schemas['VoteTotals'];
+export type Featured = Schemas['Featured'];
 
 export interface Reply<T = unknown> {
   status: number;
@@ -20,17 +23,19 @@ export interface Reply<T = unknown> {
   headers: Headers;
 }
 
-export type Call = <T = unknown>(method: string, path: string, body?: unknown, token?: string) => Promise<Reply<T>>;
+export type Call = <T = unknown>(method: string, path: string, body?: unknown, token?: string, voter?: string) => Promise<Reply<T>>;
 
 /**
  * A caller for the API at `base`: resolves with any HTTP answer; rejects only when the network fails
  * (or the widget is torn down, through `signal`).
  */
 export function api(base: string, signal: AbortSignal): Call {
-  return async <T>(method: string, path: string, body?: unknown, token?: string): Promise<Reply<T>> => {
+  return async <T>(method: string, path: string, body?: unknown, token?: string, voter?: string): Promise<Reply<T>> => {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;
+    // The reader's voter key: on votes, and on posts so that the author cannot vote on their own comment.
+    if (voter) headers['Marginalia-Voter'] = voter;
     const res = await fetch(base + '/api/v1' + path, {
       method,
       headers,

@@ -1,4 +1,5 @@
-// What the widget keeps in the reader's browser: the opt-in identity and edit tokens for their own comments.
+// What the widget keeps in the reader's browser: the opt-in identity, edit tokens for their own comments, a random
+// voter key and the reader's own votes.
 import type { PublicComment } from './api';
 
 const PREFIX = 'marginalia:';
@@ -61,4 +62,26 @@ export function keepOwnComment(id: string, own: Own | null): void {
   if (own) all[id] = own;
   else delete all[id];
   write('edits', all);
+}
+
+/** A random key that stands for this browser when voting: no account, no cookie. Made on first use. */
+export function voterKey(): string {
+  let k = read<string>('voter');
+  if (!k) write('voter', (k = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')));
+  return k;
+}
+
+const VOTES_KEPT = 500;
+
+/** The reader's vote on a comment (1, -1; 0 when none). */
+export const myVote = (id: string): number => (read<Record<string, number>>('votes') || {})[id] || 0;
+
+/** Remembers a vote, forgetting the oldest beyond the last 500. */
+export function keepVote(id: string, v: number): void {
+  const all = read<Record<string, number>>('votes') || {};
+  delete all[id];
+  if (v) all[id] = v;
+  const ids = Object.keys(all);
+  for (const k of ids.slice(0, Math.max(0, ids.length - VOTES_KEPT))) delete all[k];
+  write('votes', all);
 }

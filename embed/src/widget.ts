@@ -4,6 +4,7 @@ import {
   api as apiAt,
   type CommentEdit,
   type Edited,
+  type Featured,
   type FormToken,
   type NewComment,
   type NewReport,
@@ -13,10 +14,12 @@ import {
   type Reply,
   retryAfter,
   type Thread,
+  type Vote,
+  type VoteTotals,
 } from './api';
 import { h, safeHtml } from './dom';
 import { fill, strings } from './i18n';
-import { keepOwnComment, loadIdentity, ownComment, ownPending, saveIdentity } from './storage';
+import { keepOwnComment, keepVote, loadIdentity, myVote, ownComment, ownPending, saveIdentity, voterKey } from './storage';
 import { ago, fullDate } from './time';
 import { checkBody, checkDraft, type Field, normaliseWebsite } from './validate';
 import css from './widget.css';
@@ -26,7 +29,7 @@ export interface Options {
   page?: string;
   theme?: string;
   lang?: string;
-  /** `oldest` (the default) or `newest` first. */
+  /** `oldest` (the default), `newest` or `best` first; the reader can switch. */
   sort?: string;
   /** Origin of the Marginalia service; defaults to where embed.js was loaded from. */
   api?: string;
@@ -78,7 +81,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
   const base = o.api || location.origin;
   const [lang, t] = await strings(base, o.lang, signal);
   if (signal.aborted) return; // replaced by a newer render while the catalogue loaded
-  const newest = o.sort == 'newest';
+  let sort = o.sort == 'newest' || o.sort == 'best' ? o.sort : 'oldest';
   const call = apiAt(base, signal);
   const sitePath = '/sites/' + enc(o.site);
   const pageKey = o.page || location.pathname;
@@ -96,6 +99,10 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
   let parent: ReplyTarget | null = null;
   let token: Promise<string | undefined> | null = null;
   let busy = false;
+  /** The site's vote setting, from the thread answer. */
+  let votes = 'off';
+  /** Comments that arrived live, waiting behind the "N new comments" button; null: the thread must be reloaded. */
+  let fresh: PublicComment[] | null = [];
 
   // ---- the form ----
 
@@ -157,8 +164,11 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
   const list = h('ol', { class: 'list', 'aria-label': t.list });
   const more = btn(t.more, () => load(cursor), 'ghost more');
   const moreMsg = h('p', { class: 'msg', role: 'alert' });
-  const wrap = h('div', { class: 'mg', lang }, h('div', { class: 'top' }, heading, retry), live, list, more, moreMsg, section);
-  retry.hidden = more.hidden = true;
+  const sorts = h('div', { class: 'sort', role: 'group', 'aria-label': t.sort });
+  const feat = h('section', { class: 'feat', 'aria-label': t.featured });
+  const freshBtn = btn('', () => showFresh(), 'primary fresh');
+  const wrap = h('div', { class: 'mg', lang }, h('div', { class: 'top' }, heading, sorts, retry), live, feat, freshBtn, list, more, moreMsg, section);
+  retry.hidden = more.hidden = feat.hidden = freshBtn.hidden = true;
   applyTheme(wrap, o.theme, signal);
   const link = styles(base);
   if (sheet) root.adoptedStyleSheets = [sheet];
@@ -247,7 +257,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
 
   async function load(from: string | null): Promise<void> {
     const q = new URLSearchParams({ page: pageKey });
-    if (newest) q.set('sort', 'newest');
+    if (sort != 'oldest') q.set('sort', sort);
     if (from) q.set('cursor', from);
     retry.hidden = true;
     moreMsg.textContent = '';
@@ -265,6 +275,11 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
     }
     maxDepth = d.maxDepth > 0 ? d.maxDepth : 5;
     if (!from) {
+      votes = d.votes || 'off';
+      drawSorts();
+      fresh = [];
+      freshBtn.hidden = true;
+      void loadFeatured();
       closed = !!(d.page && d.page.closed);
       count = d.page && d.page.commentCount >= 0 ? d.page.commentCount : d.comments.length;
       list.replaceChildren();
@@ -294,6 +309,9 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
     last.length = d + 1;
   }
 
+  /** What each item shows now, so a live update can tell a vote from an edit. */
+  const shown = new WeakMap<El, PublicComment>();
+
   const byId = (cid: string | null) => cid && list.querySelector<El>(`li[data-id="${CSS.escape(cid)}"]`);
 
   /** Puts a new own comment under its parent (beside it at the depth cap), or at the end of the thread. */
@@ -303,7 +321,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
     const depth = Math.min(pd + 1, maxDepth);
     li.dataset.depth = String(depth);
     // A new top-level comment goes where the sort puts it: at the end, or first when the newest lead.
-    if (!p) newest ? list.prepend(li) : list.append(li);
+    if (!p) sort == 'newest' ? list.prepend(li) : list.append(li);
     else if (depth > pd) replies(p).append(li);
     else p.after(li);
   }
@@ -319,6 +337,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
   }
 
   function card(c: PublicComment, pending: boolean, li: El): El {
+    shown.set(li, c);
     const a = c.deleted ? null : c.author;
     const own = ownComment(c.id);
     const web = a && a.website && /^https?:\/\//i.test(a.website) ? a.website : null;
@@ -339,6 +358,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
       actions,
       panel);
 
+    if (a && !pending && votes != 'off') actions.append(voteBox(c, !!own));
     if (a && !pending && !closed) {
       // "Reply to Maya": the visible word first, and unambiguous among many Reply buttons for screen readers.
       const reply = btn(t.reply, () => startReply(c, li, reply));
@@ -451,6 +471,142 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
     sel.focus();
   }
 
+  // ---- sorting, votes, featured ----
+
+  function drawSorts(): void {
+    sorts.replaceChildren(...(['best', 'newest', 'oldest'] as const).filter((k) => k != 'best' || votes != 'off').map((k) =>
+      h('button', { type: 'button', class: 'btn link', 'aria-pressed': String(k == sort), onclick: () => k != sort && ((sort = k), load(null)) }, t[k])));
+  }
+
+  /** ▲ n (and ▼ n where the site counts downvotes); the reader's own comments show the counts without buttons. */
+  function voteBox(c: PublicComment, own: boolean): El {
+    const box = h('span', { class: 'votes', 'data-votes': c.id });
+    const paint = (x: Pick<PublicComment, 'upvotes' | 'downvotes'>) => {
+      const mine = myVote(c.id);
+      // Repainted in place (a vote, or someone else's arriving live): focus stays on the same button.
+      const focus = [...box.children].indexOf(root.activeElement!);
+      box.replaceChildren(...((votes == 'updown' ? [1, -1] : [1]) as Vote['value'][]).map((v) => {
+        const n = v > 0 ? x.upvotes : x.downvotes;
+        // Named "Upvote 3" for screen readers; the arrow is decoration.
+        return h('button', {
+          type: 'button', class: 'btn link vote', disabled: own, 'aria-pressed': String(mine == v),
+          onclick: () => void cast(v == mine ? 0 : v),
+        }, h('span', { class: 'sr' }, v > 0 ? t.up : t.down), h('span', { 'aria-hidden': 'true' }, v > 0 ? '▲' : '▼'), h('span', { class: 'n' }, ' ' + n));
+      }));
+      if (focus >= 0) (box.children[focus] as El).focus();
+    };
+    const cast = async (value: Vote['value']) => {
+      const r = await send(() => call<VoteTotals>('POST', '/comments/' + enc(c.id) + '/votes', { value } satisfies Vote, undefined, voterKey()), live);
+      if (!r) return;
+      if (r.status != 200 || !r.data) return announce(problemText(r));
+      keepVote(c.id, r.data.myVote);
+      // Every copy of the comment (thread and Featured block) shows the new totals.
+      root.querySelectorAll<El & { paint?: typeof paint }>(`[data-votes="${CSS.escape(c.id)}"]`).forEach((el) => el.paint && el.paint(r.data!));
+    };
+    (box as El & { paint?: typeof paint }).paint = paint;
+    paint(c);
+    return box;
+  }
+
+  async function loadFeatured(): Promise<void> {
+    const r = await send(() => call<Featured>('GET', `${sitePath}/featured?page=${enc(pageKey)}`), null);
+    const items = r && r.status == 200 && r.data && r.data.comments;
+    feat.hidden = !items || !items.length;
+    feat.replaceChildren(...(items && items.length ? [h('h3', null, t.featured), h('ol', null, ...items.map((c) => item(c, false)))] : []));
+  }
+
+  // ---- live updates ----
+
+  /** Shows the comments that arrived live, where they belong; or reloads when the stream said it lost track. */
+  function showFresh(): void {
+    const got = fresh;
+    freshBtn.hidden = true;
+    if (!got) return void load(null);
+    fresh = [];
+    let first: El | undefined;
+    for (const c of got) {
+      if (byId(c.id)) continue;
+      const li = item(c, false);
+      attach(li, c.parentId);
+      first ||= li;
+      count++;
+    }
+    setCount();
+    if (first) first.focus();
+  }
+
+  /** A comment that changed: its copies are redrawn in place (or removed), a waiting one is replaced. */
+  function updated(c: PublicComment & { deleted: boolean }): void {
+    // One still waiting behind the button: replaced, or dropped when it left public view.
+    if (fresh) fresh = fresh.flatMap((x) => (x.id != c.id ? [x] : c.deleted ? [] : [c]));
+    let feature = false;
+    root.querySelectorAll<El>(`li[data-id="${CSS.escape(c.id)}"]`).forEach((li) => {
+      const old = li.firstElementChild!;
+      const was = shown.get(li)!;
+      feature ||= was.featured != c.featured;
+      const box = old.querySelector<El & { paint?: (x: PublicComment) => void }>('[data-votes]');
+      if (!c.deleted && was.html == c.html && box && box.paint) {
+        // Only the counts changed: repaint them, so a reader's focus and open forms stay where they are.
+        box.paint(c);
+        shown.set(li, c);
+      } else if (!c.deleted) li.replaceChild(card(c, false, li), old);
+      else if (li.querySelector(':scope>ol>li')) li.replaceChild(card({ ...was, deleted: true, author: null }, false, li), old);
+      else {
+        if (list.contains(li)) count--;
+        li.remove();
+      }
+    });
+    if (feature) void loadFeatured();
+    setCount();
+  }
+
+  function stream(): void {
+    let es: EventSource | null = null;
+    let lastId = '';
+    let inView = false;
+    const check = () => {
+      const want = inView && document.visibilityState == 'visible' && !signal.aborted;
+      if (want && !es) {
+        es = new EventSource(`${base}/api/v1${sitePath}/stream?page=${enc(pageKey)}${lastId ? '&lastEventId=' + enc(lastId) : ''}`);
+        const on = (name: string, f: (d: PublicComment) => void) =>
+          es!.addEventListener(name, (e) => {
+            const m = e as MessageEvent;
+            if (m.lastEventId) lastId = m.lastEventId;
+            try {
+              f(JSON.parse(m.data));
+            } catch {
+              /* a frame we cannot read is skipped */
+            }
+          });
+        on('comment', (c) => {
+          if (!fresh || byId(c.id) || fresh.some((x) => x.id == c.id)) return;
+          fresh.push(c);
+          const n = fresh.length;
+          freshBtn.textContent = fill(new Intl.PluralRules(lang).select(n) == 'one' ? t.newOne : t.newMany, { n });
+          freshBtn.hidden = false;
+        });
+        on('update', updated);
+        on('reset', () => {
+          fresh = null;
+          lastId = '';
+          freshBtn.textContent = t.refresh;
+          freshBtn.hidden = false;
+        });
+      } else if (!want && es) {
+        // Out of view or in a hidden tab: no open connection; it resumes from the last event when it returns.
+        es.close();
+        es = null;
+      }
+    };
+    const io = new IntersectionObserver((entries) => {
+      inView = entries[entries.length - 1].isIntersecting;
+      check();
+    });
+    io.observe(wrap);
+    document.addEventListener('visibilitychange', check, { signal });
+    signal.addEventListener('abort', () => (io.disconnect(), check()));
+  }
+
   // ---- writing ----
 
   function startReply(c: PublicComment, li: El, button: El): void {
@@ -503,7 +659,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
         body: d.body,
         hp: hp.value || undefined,
         formToken: formTokenValue,
-      } satisfies NewComment), formMsg);
+      } satisfies NewComment, undefined, voterKey()), formMsg);
       if (r && r.status == 201 && r.data && r.data.comment) posted(r.data, d, to);
       else if (r) showErrors(...problem(r));
     } finally {
@@ -533,4 +689,5 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
   }
 
   void load(null);
+  stream();
 }

@@ -1,7 +1,7 @@
 // Service: the reader's side of comments — post, list, edit, delete, count, report. No HTTP knowledge.
 import crypto from 'node:crypto';
-import type { Repositories, FeedItem } from './ports';
-import type { Comment, Page, Site, ThreadItem } from './types';
+import type { Repositories, FeedItem, BestSnapshot } from './ports';
+import type { Comment, CommentStatus, Page, Site, ThreadItem, VoteTotals, VoteValue } from './types';
 import { Privacy, sha256Hex } from './privacy';
 import { renderBody } from './render';
 import { editChecks, moderate } from './pipeline';
@@ -29,7 +29,15 @@ export interface RequestMeta {
   /** The client address as the HTTP layer resolved it; only its keyed hash is kept. */
   ip: string | null;
   userAgent: string | null;
+  /** The random key the reader's widget keeps for voting; only its keyed hash is kept. */
+  voter?: string | null;
 }
+
+export type ThreadSort = 'oldest' | 'newest' | 'best';
+
+/** How long a `best` cursor can be used: the vote changes it needs are kept twice as long. */
+export const BEST_CURSOR_LIFETIME_MS = 60 * 60_000;
+const KEEP_VOTE_CHANGES_MS = 2 * BEST_CURSOR_LIFETIME_MS;
 
 export interface CommentServiceDeps {
   repos: Repositories;
@@ -47,18 +55,49 @@ export interface ThreadPage {
   scope: AnswerScope;
 }
 
+const COMMENT_ID = /^c_[0-9A-Z]{26}$/;
+const badCursor = () => invalidField('cursor', 'invalid_cursor', 'is not a cursor this API gave out');
 const encodeCursor = (id: string) => Buffer.from(id).toString('base64url');
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString();
-  if (!/^c_[0-9A-Z]{26}$/.test(id)) throw invalidField('cursor', 'invalid_cursor', 'is not a cursor this API gave out');
+  if (!COMMENT_ID.test(id)) throw badCursor();
   return id;
 }
 
 /** One spelling per cursor, so answers can be keyed by it; throws on a cursor this API did not give out. */
-export const canonicalCursor = (cursor: string) => encodeCursor(decodeCursor(cursor));
+export const canonicalCursor = (cursor: string, sort: ThreadSort) =>
+  // A best cursor carries its snapshot and rank, checked when the answer is built; it has one spelling already.
+  sort === 'best' ? cursor : encodeCursor(decodeCursor(cursor));
 
 const onePage = (id: number): AnswerScope => ({ pageIds: [id], newPages: false, allPages: false });
 const noPage: AnswerScope = Object.freeze({ pageIds: [], newPages: true, allPages: false });
+/** A `best` cursor: the snapshot the first page was ranked by, and the last root shown with its rank there. */
+interface BestCursor {
+  seq: number;
+  at: number;
+  rank: number;
+  id: string;
+}
+const encodeBest = (c: BestCursor) => Buffer.from(JSON.stringify([c.seq, c.at, c.rank, c.id])).toString('base64url');
+function decodeBest(cursor: string, now: number): BestCursor {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+  } catch {
+    throw badCursor();
+  }
+  if (!Array.isArray(v) || v.length !== 4) throw badCursor();
+  const [seq, at, rank, id] = v as unknown[];
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(at) || typeof rank !== 'number' || !(rank >= 0 && rank <= 1) ||
+      typeof id !== 'string' || !COMMENT_ID.test(id))
+    throw badCursor();
+  if (now - (at as number) > BEST_CURSOR_LIFETIME_MS)
+    throw invalidField('cursor', 'invalid_cursor', 'has expired: load the first page again');
+  return { seq: seq as number, at: at as number, rank, id };
+}
+
+/** The widget's voter key: random, URL-safe. Anything else is not one. */
+const VOTER_KEY = /^[A-Za-z0-9_-]{16,128}$/;
 
 /** Same body, whatever the spacing and case, counts as a duplicate. */
 export const bodyHash = (body: string) => sha256Hex(body.replace(/\s+/g, ' ').trim().toLowerCase());
@@ -82,26 +121,71 @@ export class CommentService {
 
   async thread(
     siteId: string,
-    q: { page: string; sort: 'oldest' | 'newest'; limit: number; cursor?: string },
+    q: { page: string; sort: ThreadSort; limit: number; cursor?: string },
+    now = Date.now(),
   ): Promise<ThreadPage> {
     const site = await this.site(siteId);
+    const best = q.sort === 'best' && q.cursor ? decodeBest(q.cursor, now) : null;
+    const afterRootId = best ? best.id : q.cursor ? decodeCursor(q.cursor) : null;
     const page = await this.deps.repos.pages.find(siteId, q.page);
     // A page nobody has commented on yet is an empty thread, not an error: the widget asks before the first post.
     if (!page)
       return { site, page: { key: q.page, title: null, url: null, closed: false, commentCount: 0 }, items: [], nextCursor: null, scope: noPage };
+    const snapshot: BestSnapshot | null = best ? { seq: best.seq, at: best.at } : null;
     const t = await this.deps.repos.comments.thread({
       pageId: page.id,
       sort: q.sort,
-      afterRootId: q.cursor ? decodeCursor(q.cursor) : null,
+      afterRootId,
       limit: q.limit,
+      ...(q.sort === 'best' ? { best: { snapshot, afterRank: best ? best.rank : null, now } } : {}),
     });
+    let nextCursor: string | null = null;
+    if (t.hasMore && t.lastRootId)
+      nextCursor =
+        q.sort === 'best' && t.snapshot && t.lastRank !== undefined
+          ? encodeBest({ ...t.snapshot, rank: t.lastRank, id: t.lastRootId })
+          : encodeCursor(t.lastRootId);
     return {
       site,
       page: { key: page.key, title: page.title, url: page.url, closed: page.closed, commentCount: page.approvedCount },
       items: t.items,
-      nextCursor: t.hasMore && t.lastRootId ? encodeCursor(t.lastRootId) : null,
+      nextCursor,
       scope: onePage(page.id),
     };
+  }
+
+  /** Newest approved comments across the site's pages, for sidebars. */
+  async recent(siteId: string, limit: number): Promise<{ site: Site; items: FeedItem[] }> {
+    const site = await this.site(siteId);
+    return { site, items: await this.deps.repos.comments.recentApproved(siteId, null, limit) };
+  }
+
+  /** What moderators featured on a page, or on the whole site; newest feature first. */
+  async featured(siteId: string, pageKey: string | null, limit = 50): Promise<{ site: Site; items: FeedItem[] }> {
+    const site = await this.site(siteId);
+    if (pageKey === null) return { site, items: await this.deps.repos.comments.featured(siteId, null, limit) };
+    const page = await this.deps.repos.pages.find(siteId, pageKey);
+    return { site, items: page ? await this.deps.repos.comments.featured(siteId, page.id, limit) : [] };
+  }
+
+  /**
+   * One vote per voter key per comment, whatever the address: a new value replaces the old, 0 withdraws.
+   * The key is kept only as its per-site HMAC.
+   */
+  async vote(id: string, value: VoteValue, voter: string | null, now: number): Promise<VoteTotals & { myVote: VoteValue }> {
+    const comment = await this.deps.repos.comments.get(id);
+    if (!comment || comment.status !== 'approved') throw notFound('Comment');
+    const site = await this.site(comment.siteId);
+    const policy = site.settings.votes;
+    if (policy === 'off') throw forbidden('votes_off', 'Voting is turned off on this site.');
+    if (value === -1 && policy !== 'updown') throw invalidField('value', 'not_allowed', 'must be 1 or 0: this site counts upvotes only');
+    if (!voter || !VOTER_KEY.test(voter))
+      throw invalidField('Marginalia-Voter', voter ? 'invalid_format' : 'required', 'the header must carry the random voter key (16–128 letters, digits, - or _)');
+    const voterHmac = this.deps.privacy.voterHmac(site.id, voter);
+    if (comment.voterHmac && safeEqualHex(voterHmac, comment.voterHmac)) throw forbidden('own_comment', 'You cannot vote on your own comment.');
+    const r = await this.deps.repos.comments.vote({ commentId: id, voterHmac, value, now, keepChangesMs: KEEP_VOTE_CHANGES_MS });
+    if (r.previous !== value) this.changed(site.id, comment, 'voted', now);
+    return { upvotes: r.upvotes, downvotes: r.downvotes, myVote: value };
   }
 
   async counts(siteId: string, keys: string[]): Promise<{ counts: Record<string, number>; scope: AnswerScope }> {
@@ -190,6 +274,7 @@ export class CommentService {
         reasons: verdict.reasons,
         editTokenHash: sha256Hex(editToken),
         createdAt: now,
+        voterHmac: meta.voter && VOTER_KEY.test(meta.voter) ? privacy.voterHmac(siteId, meta.voter) : null,
       });
       return { comment, editToken };
     });
@@ -263,14 +348,14 @@ export class CommentService {
       });
       updated = { ...updated, status: to };
     }
-    this.changed(site.id, comment, 'edited', now);
+    this.changed(site.id, comment, 'edited', now, updated.status !== comment.status ? updated.status : undefined);
     return { comment: updated, site };
   }
 
   async remove(id: string, editToken: string | undefined, now: number): Promise<void> {
     const { comment, site } = await this.authorised(id, editToken, now);
     await this.deps.repos.comments.deleteByAuthor(id, now);
-    this.changed(site.id, comment, 'deleted', now);
+    this.changed(site.id, comment, 'deleted', now, 'deleted');
   }
 
   async report(
@@ -293,11 +378,22 @@ export class CommentService {
       now,
     });
     if (result === 'duplicate') throw conflict('already_reported', 'You have already reported this comment.');
-    this.changed(site.id, comment, 'reported', now);
+    // At the threshold the comment went back to pending.
+    const after = await this.deps.repos.comments.get(id);
+    this.changed(site.id, comment, 'reported', now, after && after.status !== comment.status ? after.status : undefined);
   }
 
-  private changed(siteId: string, comment: Comment, cause: ChangeCause, now: number): void {
-    this.deps.events.emit({ type: 'comments.changed', siteId, pageIds: [comment.pageId], commentIds: [comment.id], cause, at: now });
+  /** `to`: the comment's new status, when the change moved it. */
+  private changed(siteId: string, comment: Comment, cause: ChangeCause, now: number, to?: CommentStatus): void {
+    this.deps.events.emit({
+      type: 'comments.changed',
+      siteId,
+      pageIds: [comment.pageId],
+      commentIds: [comment.id],
+      cause,
+      at: now,
+      ...(to && to !== comment.status ? { statusChanges: [{ commentId: comment.id, from: comment.status, to }] } : {}),
+    });
   }
 }
 

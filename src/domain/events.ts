@@ -12,11 +12,26 @@ export type DomainEvent =
    * Comments' text, status, reports or counters changed. `pageIds` names the pages whose public answers may change;
    * null means any page of the site.
    */
-  | { type: 'comments.changed'; siteId: string; pageIds: readonly number[] | null; commentIds: readonly string[]; cause: ChangeCause; at: number }
+  | {
+      type: 'comments.changed';
+      siteId: string;
+      pageIds: readonly number[] | null;
+      commentIds: readonly string[];
+      cause: ChangeCause;
+      at: number;
+      /** The status changes among `commentIds` (from → to), so a listener can tell what became or left public. */
+      statusChanges?: readonly StatusChange[];
+    }
   /** A page's own fields (title, URL, closed) changed. */
   | { type: 'page.changed'; siteId: string; pageId: number; at: number }
   /** The site's settings or name changed: every answer of the site may change. */
   | { type: 'site.changed'; siteId: string; at: number };
+
+export interface StatusChange {
+  commentId: string;
+  from: CommentStatus;
+  to: CommentStatus;
+}
 
 export type ChangeCause = 'edited' | 'deleted' | 'reported' | 'moderated' | 'imported' | 'erased' | 'voted' | 'featured';
 

@@ -6,11 +6,12 @@ import { newBanId } from './ids';
 import { badRequest, invalidField, notFound } from './errors';
 import type { DomainEvents } from './events';
 
-export const moderationActions = ['approve', 'reject', 'spam', 'delete', 'restore'] as const;
+export const moderationActions = ['approve', 'reject', 'spam', 'delete', 'restore', 'feature', 'unfeature'] as const;
 export type ModerationAction = (typeof moderationActions)[number];
+type StatusAction = Exclude<ModerationAction, 'feature' | 'unfeature'>;
 
 /** What each action does to each status. Restoring brings a deletion back to where it was, anything else to pending. */
-export function decideFor(action: ModerationAction): StatusDecision {
+export function decideFor(action: StatusAction): StatusDecision {
   return ({ status, statusBeforeDelete }) => {
     switch (action) {
       case 'approve':
@@ -30,7 +31,7 @@ export function decideFor(action: ModerationAction): StatusDecision {
 }
 
 export interface QueueFilters {
-  status: CommentStatus | 'reported' | 'all';
+  status: CommentStatus | 'reported' | 'featured' | 'all';
   page?: string;
   q?: string;
   email?: string;
@@ -90,6 +91,7 @@ export class ModerationService {
     now: number,
   ): Promise<StatusChangeResult[]> {
     if (input.trustAuthor && input.action !== 'approve') throw invalidField('trustAuthor', 'not_allowed', 'goes only with approve');
+    if (input.action === 'feature' || input.action === 'unfeature') return this.feature(site, token, input.action === 'feature', input, now);
     const { results, pageIds } = await this.deps.repos.comments.changeStatuses({
       siteId: site.id,
       ids: input.ids,
@@ -101,9 +103,26 @@ export class ModerationService {
       includeAuthorsPending: input.trustAuthor === true,
       now,
     });
-    const ids = results.filter((r) => r.ok).map((r) => r.id);
+    const ok = results.filter((r): r is Extract<StatusChangeResult, { ok: true }> => r.ok);
+    const statusChanges = ok.filter((r) => r.from !== r.to).map((r) => ({ commentId: r.id, from: r.from, to: r.to }));
     // With trustAuthor the author's other comments change too, on any page: the store names every page it touched.
-    if (ids.length > 0) this.deps.events.emit({ type: 'comments.changed', siteId: site.id, pageIds, commentIds: ids, cause: 'moderated', at: now });
+    if (ok.length > 0)
+      this.deps.events.emit({ type: 'comments.changed', siteId: site.id, pageIds, commentIds: ok.map((r) => r.id), cause: 'moderated', at: now, statusChanges });
+    return results;
+  }
+
+  /** Featuring is not a status change, but it is audited like one; only approved comments can be featured. */
+  private async feature(site: Site, token: Token, featured: boolean, input: { ids: string[]; reason?: string }, now: number) {
+    const results = await this.deps.repos.comments.setFeatured({
+      siteId: site.id,
+      ids: input.ids,
+      featured,
+      actor: this.actorOf(token),
+      reason: input.reason ?? null,
+      now,
+    });
+    const ids = results.filter((r) => r.ok).map((r) => r.id);
+    if (ids.length > 0) this.deps.events.emit({ type: 'comments.changed', siteId: site.id, pageIds: null, commentIds: ids, cause: 'featured', at: now });
     return results;
   }
 

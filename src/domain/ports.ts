@@ -15,6 +15,8 @@ import type {
   ThreadItem,
   Token,
   Role,
+  VoteTotals,
+  VoteValue,
 } from './types';
 import type { SiteSettings } from './settings';
 import type { TransferRepository } from './transfer-ports';
@@ -30,6 +32,8 @@ export interface SiteRepository {
 export interface PageRepository {
   find(siteId: string, key: string): Promise<Page | null>;
   findMany(siteId: string, keys: string[]): Promise<Page[]>;
+  /** By its numeric id (page keys never change, so callers may remember the answer). */
+  byId(id: number): Promise<Page | null>;
   /**
    * Applies a moderator's change, creating the page when it has no comments yet (so a page can be closed or
    * titled in advance). Setting the title or the URL locks both against readers' posts.
@@ -38,17 +42,55 @@ export interface PageRepository {
   list(siteId: string, opts: { afterId: number | null; limit: number; q: string | null }): Promise<Page[]>;
 }
 
+/**
+ * What a `best` ranking was computed from: vote totals as they were after change `seq`, over the top-level
+ * comments created by `at`. Later pages rank by the same totals, so moving votes neither repeat nor skip a comment.
+ */
+export interface BestSnapshot {
+  seq: number;
+  at: number;
+}
+
 export interface ThreadQuery {
   pageId: number;
-  sort: 'oldest' | 'newest';
+  sort: 'oldest' | 'newest' | 'best';
   /** Id of the last top-level comment of the previous page. */
   afterRootId: string | null;
+  /** sort=best only: the snapshot of the first page (null on the first page: take one at `now`) and the last rank shown. */
+  best?: { snapshot: BestSnapshot | null; afterRank: number | null; now: number };
   limit: number;
+}
+
+export interface ThreadResult {
+  items: ThreadItem[];
+  lastRootId: string | null;
+  hasMore: boolean;
+  /** sort=best: the rank of lastRootId and the snapshot the page was ranked by. */
+  lastRank?: number;
+  snapshot?: BestSnapshot;
+}
+
+export interface VoteRequest {
+  commentId: string;
+  voterHmac: string;
+  value: VoteValue;
+  now: number;
+  /** Changes older than this are dropped as votes arrive (a best cursor lives no longer). */
+  keepChangesMs: number;
+}
+
+export interface FeatureRequest {
+  siteId: string;
+  ids: string[];
+  featured: boolean;
+  actor: Actor;
+  reason: string | null;
+  now: number;
 }
 
 export interface QueueQuery {
   siteId: string;
-  status: CommentStatus | 'reported' | 'all';
+  status: CommentStatus | 'reported' | 'featured' | 'all';
   pageId: number | null;
   text: string | null;
   emailHmac: string | null;
@@ -94,7 +136,7 @@ export interface CommentRepository {
   /** Upserts the page, inserts the comment and its audit row. */
   insert(c: NewComment): Promise<{ comment: Comment }>;
   get(id: string): Promise<Comment | null>;
-  thread(q: ThreadQuery): Promise<{ items: ThreadItem[]; lastRootId: string | null; hasMore: boolean }>;
+  thread(q: ThreadQuery): Promise<ThreadResult>;
   /** Replaces the body; `addReasons` are appended to what the moderator sees. */
   editBody(
     id: string,
@@ -115,6 +157,15 @@ export interface CommentRepository {
   }): Promise<'added' | 'duplicate'>;
   /** Newest approved comments of a site, or of one page, for feeds. */
   recentApproved(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]>;
+  /** Approved featured comments of a site, or of one page, newest feature first. */
+  featured(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]>;
+  /**
+   * Records, replaces (a new value) or withdraws (0) one voter's vote on a comment and updates its totals.
+   * `previous` is the vote it replaced (0 when none).
+   */
+  vote(v: VoteRequest): Promise<VoteTotals & { previous: VoteValue }>;
+  /** Features (only approved comments) or unfeatures comments, with an audit row each; one transaction. */
+  setFeatured(req: FeatureRequest): Promise<StatusChangeResult[]>;
   queue(q: QueueQuery): Promise<{ items: QueueRow[]; hasMore: boolean }>;
   statusCounts(siteId: string): Promise<Record<CommentStatus | 'reported', number>>;
   /** `pageIds`: the pages of the comments it changed, so only their public answers go stale. */

@@ -47,6 +47,11 @@ export class Privacy {
     return this.siteHmac('ip', siteId, ip);
   }
 
+  /** A voter, by the random key their widget keeps: the key itself is never stored. */
+  voterHmac(siteId: string, key: string): string {
+    return this.siteHmac('voter', siteId, key);
+  }
+
   /** Avatar key: 20 hex characters, unrelated to any public hash of the e-mail. */
   avatarHash(siteId: string, email: string): string {
     return this.siteHmac('avatar', siteId, normaliseEmail(email)).slice(0, 20);

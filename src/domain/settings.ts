@@ -25,6 +25,10 @@ const int = (min: number, max: number) =>
 export const moderationPolicies = ['all', 'first-time', 'none'] as const;
 export type ModerationPolicy = (typeof moderationPolicies)[number];
 
+/** `off`: no votes; `up`: upvotes only; `updown`: up and down. */
+export const votePolicies = ['off', 'up', 'updown'] as const;
+export type VotePolicy = (typeof votePolicies)[number];
+
 const limitsShape = {
   nameMax: int(1, 100),
   bodyMax: int(1, 10_000),
@@ -34,6 +38,7 @@ const rateLimitsShape = {
   reportsPerHour: int(1, 100_000),
   readsPerMinute: int(1, 1_000_000),
   moderationPerMinute: int(1, 1_000_000),
+  votesPerMinute: int(1, 100_000),
 };
 
 /** Every setting and its rule, without defaults: an owner's partial edit must not reset what it leaves out. */
@@ -48,6 +53,7 @@ const settingsShape = {
   floodSeconds: int(0, 3600),
   closeAfterDays: int(0, 36_500),
   reportThreshold: int(1, 1000),
+  votes: z.enum(votePolicies),
   limits: z.object(limitsShape).strict(),
   rateLimits: z.object(rateLimitsShape).strict(),
 };
@@ -63,8 +69,9 @@ export const DEFAULT_SETTINGS = Object.freeze({
   floodSeconds: 10,
   closeAfterDays: 0,
   reportThreshold: 3,
+  votes: 'up' as VotePolicy,
   limits: { nameMax: 100, bodyMax: 10_000 },
-  rateLimits: { postsPerMinute: 5, reportsPerHour: 10, readsPerMinute: 600, moderationPerMinute: 1200 },
+  rateLimits: { postsPerMinute: 5, reportsPerHour: 10, readsPerMinute: 600, moderationPerMinute: 1200, votesPerMinute: 30 },
 });
 
 export const siteSettingsSchema = z.object(settingsShape).strict();

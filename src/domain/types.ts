@@ -59,12 +59,30 @@ export interface Comment {
   editTokenHash: string | null;
   createdAt: number;
   editedAt: number | null;
+  upvotes: number;
+  downvotes: number;
+  /** When a moderator featured it; null when not featured. */
+  featuredAt: number | null;
+  /** HMAC of the voter key the author's widget sent with the post: that voter cannot vote on it. */
+  voterHmac: string | null;
 }
 
 /** A comment as the public thread shows it: placeholders keep their place but lose author and body. */
 export type ThreadItem = Pick<
   Comment,
-  'id' | 'parentId' | 'depth' | 'status' | 'authorName' | 'authorWebsite' | 'avatar' | 'bodyHtml' | 'createdAt' | 'editedAt'
+  | 'id'
+  | 'parentId'
+  | 'depth'
+  | 'status'
+  | 'authorName'
+  | 'authorWebsite'
+  | 'avatar'
+  | 'bodyHtml'
+  | 'createdAt'
+  | 'editedAt'
+  | 'upvotes'
+  | 'downvotes'
+  | 'featuredAt'
 >;
 
 /** What a new comment is stored from; the store works out its page id, depth and thread position. */
@@ -87,6 +105,8 @@ export type NewComment = Pick<
   | 'createdAt'
 > & {
   page: { key: string; url: string | null; title: string | null };
+  /** The author's voter key (HMAC), when their widget sent one. */
+  voterHmac?: string | null;
   bodyHash: string;
   editTokenHash: string;
 };
@@ -139,4 +159,12 @@ export interface Report {
   reason: string;
   note: string | null;
   createdAt: number;
+}
+
+/** A reader's vote: 1 up, -1 down, 0 withdrawn. */
+export type VoteValue = -1 | 0 | 1;
+
+export interface VoteTotals {
+  upvotes: number;
+  downvotes: number;
 }

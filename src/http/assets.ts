@@ -75,6 +75,10 @@ export function assetRoutes(root = projectRoot): Router {
     serve(res, req.get('if-none-match'), path.join(root, 'dist/embed/embed.js'), { 'Cache-Control': revalidate });
   });
 
+  router.get('/count.js', (req, res) => {
+    serve(res, req.get('if-none-match'), path.join(root, 'dist/embed/count.js'), { 'Cache-Control': revalidate });
+  });
+
   // The stylesheet for browsers without constructable stylesheets: its name carries its hash, so it never changes.
   router.get('/embed/:file', (req, res) => {
     const name = String(req.params.file);

@@ -59,8 +59,9 @@ const settingsPatch = object({
   floodSeconds: NUMBER,
   closeAfterDays: NUMBER,
   reportThreshold: NUMBER,
+  votes: units(6),
   limits: object({ nameMax: NUMBER, bodyMax: NUMBER }),
-  rateLimits: object({ postsPerMinute: NUMBER, reportsPerHour: NUMBER, readsPerMinute: NUMBER, moderationPerMinute: NUMBER }),
+  rateLimits: object({ postsPerMinute: NUMBER, reportsPerHour: NUMBER, readsPerMinute: NUMBER, moderationPerMinute: NUMBER, votesPerMinute: NUMBER }),
 });
 
 /** Every JSON body of the API except site settings. */

@@ -50,7 +50,7 @@ export function cors(policy: OriginPolicy, methods: string): RequestHandler {
       res.setHeader('Access-Control-Expose-Headers', 'ETag, Retry-After, RateLimit, RateLimit-Policy, X-Request-Id');
       if (req.method === 'OPTIONS') {
         res.setHeader('Access-Control-Allow-Methods', methods);
-        res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization, If-None-Match');
+        res.setHeader('Access-Control-Allow-Headers', 'Content-Type, Authorization, If-None-Match, Marginalia-Voter, Last-Event-ID');
         res.setHeader('Access-Control-Max-Age', '600');
       }
     }

@@ -1,8 +1,9 @@
 // HTTP: response shapes built field by field from domain objects, never by deleting fields from a row.
 import type { AuditEntry, Ban, Comment, Page, ThreadItem, Token } from '../domain/types';
 import type { ModeratedComment } from '../domain/moderation';
+import type { FeedItem } from '../domain/ports';
 import type { SiteOverview } from '../domain/sites';
-import type { AuditOut, BanOut, ModeratedCommentOut, PageOut, PublicComment, SiteOut, TokenOut } from './schemas';
+import type { AuditOut, BanOut, ModeratedCommentOut, PageComment, PageOut, PublicComment, SiteOut, TokenOut } from './schemas';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -20,8 +21,19 @@ export function toPublic(c: ThreadItem | Comment, maxDepth: number): PublicComme
     createdAt: iso(c.createdAt),
     editedAt: isoOrNull(c.editedAt),
     deleted: !shown,
+    // A placeholder keeps its place, not its standing.
+    score: shown ? c.upvotes - c.downvotes : 0,
+    upvotes: shown ? c.upvotes : 0,
+    downvotes: shown ? c.downvotes : 0,
+    featured: shown && c.featuredAt !== null,
   };
 }
+
+/** A public comment with the page it is on (recent comments for sidebars). */
+export const toPageComment = (c: FeedItem, maxDepth: number): PageComment => ({
+  ...toPublic(c, maxDepth),
+  page: { key: c.page.key, title: c.page.title, url: c.page.url },
+});
 
 /** The reader's own new or edited comment: shown to them even while it waits for moderation. */
 export function toOwnComment(c: Comment, maxDepth: number): PublicComment {
@@ -53,6 +65,8 @@ export function toModerated(c: ModeratedComment): ModeratedCommentOut {
     parent: c.parent
       ? { id: c.parent.id, authorName: c.parent.authorName, excerpt: excerpt(c.parent.bodySource, 140) }
       : null,
+    votes: { score: c.upvotes - c.downvotes, upvotes: c.upvotes, downvotes: c.downvotes },
+    featuredAt: isoOrNull(c.featuredAt),
   };
 }
 

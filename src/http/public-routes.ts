@@ -8,19 +8,27 @@ import { notFound } from '../domain/errors';
 import { bearer } from './middleware';
 import { cors, requireAllowedOrigin, requirePageOnSite, siteOf, type OriginPolicy } from './origins';
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
-import { toOwnComment, toPublic } from './present';
+import { toOwnComment, toPageComment, toPublic } from './present';
 import { atomFeed } from './feed';
 import { countsQuestion, feedQuestion, remembered, threadQuestion } from './questions';
 import type { RefuseOnMiss } from './overload';
+import type { StreamHub } from './stream';
 import {
   commentIdSchema,
   editCommentBody,
+  featuredQuery,
+  recentQuery,
+  streamQuery,
+  voteBody,
   postCommentBody,
   reportBody,
   siteParam,
   countsResponse,
   editResponse,
+  featuredResponse,
   formTokenResponse,
+  recentResponse,
+  voteResponse,
   listResponse,
   postResponse,
   reportResponse,
@@ -33,6 +41,7 @@ export interface PublicRouteDeps {
   origins: OriginPolicy;
   rateLimitStores: RateLimitStoreFactory;
   publicUrl: string;
+  streams: StreamHub;
 }
 
 export interface CachedBody {
@@ -48,7 +57,7 @@ const MINUTE = 60_000;
 
 
 function meta(req: Request) {
-  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null };
+  return { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null, voter: req.get('marginalia-voter') ?? null };
 }
 
 /** Serves a cached, already-serialised answer, honouring If-None-Match. */
@@ -111,14 +120,23 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
   const reads = limit('reads', MINUTE, (l) => l.readsPerMinute);
   const posts = limit('posts', MINUTE, (l) => l.postsPerMinute);
   const reports = limit('reports', 60 * MINUTE, (l) => l.reportsPerHour);
+  const votes = limit('votes', MINUTE, (l) => l.votesPerMinute);
   const writeOrigin = requireAllowedOrigin(deps.origins);
   const siteCors = cors(deps.origins, 'GET, POST, OPTIONS');
   const commentCors = cors(deps.origins, 'PATCH, DELETE, POST, OPTIONS');
 
   // Only the reader-facing paths: the moderation API under /sites/:site/moderation is not CORS-enabled.
-  const publicSitePaths = ['/sites/:site/comments', '/sites/:site/form-token', '/sites/:site/counts', '/sites/:site/feed.atom'];
+  const publicSitePaths = [
+    '/sites/:site/comments',
+    '/sites/:site/form-token',
+    '/sites/:site/counts',
+    '/sites/:site/feed.atom',
+    '/sites/:site/featured',
+    '/sites/:site/recent',
+    '/sites/:site/stream',
+  ];
   router.use(publicSitePaths, loadSite, siteCors);
-  router.use(['/comments/:id', '/comments/:id/reports'], loadCommentSite, commentCors);
+  router.use(['/comments/:id', '/comments/:id/reports', '/comments/:id/votes'], loadCommentSite, commentCors);
 
   /** The cached answer to this question (src/http/questions.ts gives its key), built and stored on a miss. */
   async function answerCached(res: Response, key: string, build: (siteId: string) => Promise<Built>): Promise<CachedBody> {
@@ -136,8 +154,37 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     const entry = await answerCached(res, key, async (siteId) => {
       const t = await comments.thread(siteId, query);
       const maxDepth = t.site.settings.maxDepth;
-      const body = { comments: t.items.map((c) => toPublic(c, maxDepth)), nextCursor: t.nextCursor, page: t.page, maxDepth } satisfies Answer<typeof listResponse>;
+      const body = {
+        comments: t.items.map((c) => toPublic(c, maxDepth)),
+        nextCursor: t.nextCursor,
+        page: t.page,
+        maxDepth,
+        votes: t.site.settings.votes,
+      } satisfies Answer<typeof listResponse>;
       return { value: cachedBody(JSON.stringify(body), JSON_TYPE), scope: t.scope };
+    });
+    sendCached(req, res, entry, 'public, max-age=10');
+  });
+
+  // Featured and recent lists show comments of any page: any change on the site makes them stale.
+  const anyPage: AnswerScope = Object.freeze({ pageIds: [], newPages: true, allPages: true });
+
+  router.get('/sites/:site/featured', reads, async (req, res) => {
+    const { page } = remembered('featured', rawQuery(req), () => featuredQuery.parse(req.query));
+    const entry = await answerCached(res, ['featured', page ?? ''].join('\0'), async (siteId) => {
+      const f = await comments.featured(siteId, page ?? null);
+      const body = { comments: f.items.map((c) => toPublic(c, f.site.settings.maxDepth)) } satisfies Answer<typeof featuredResponse>;
+      return { value: cachedBody(JSON.stringify(body), JSON_TYPE), scope: anyPage };
+    });
+    sendCached(req, res, entry, 'public, max-age=10');
+  });
+
+  router.get('/sites/:site/recent', reads, async (req, res) => {
+    const { limit: n } = remembered('recent', rawQuery(req), () => recentQuery.parse(req.query));
+    const entry = await answerCached(res, ['recent', n].join('\0'), async (siteId) => {
+      const r = await comments.recent(siteId, n);
+      const body = { comments: r.items.map((c) => toPageComment(c, r.site.settings.maxDepth)) } satisfies Answer<typeof recentResponse>;
+      return { value: cachedBody(JSON.stringify(body), JSON_TYPE), scope: anyPage };
     });
     sendCached(req, res, entry, 'public, max-age=10');
   });
@@ -193,6 +240,19 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     const input = reportBody.parse(req.body ?? {});
     await comments.report(req.params.id as string, input, meta(req), Date.now());
     res.status(202).json({ status: 'received' } satisfies Answer<typeof reportResponse>);
+  });
+
+  // EventSource resends Last-Event-ID itself when it reconnects; a client opening a new one passes lastEventId.
+  router.get('/sites/:site/stream', reads, (req, res) => {
+    const q = streamQuery.parse(req.query);
+    deps.streams.serve(req, res, siteOf(res).id, q.page, req.get('last-event-id') || q.lastEventId);
+  });
+
+  router.post('/comments/:id/votes', writeOrigin, votes, async (req, res) => {
+    const { value } = voteBody.parse(req.body ?? {});
+    const r = await comments.vote(req.params.id as string, value, req.get('marginalia-voter') ?? null, Date.now());
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ score: r.upvotes - r.downvotes, upvotes: r.upvotes, downvotes: r.downvotes, myVote: r.myVote } satisfies Answer<typeof voteResponse>);
   });
 
   router.get('/avatars/:file', (req, res) => {

@@ -9,7 +9,7 @@ const SEP = '\0';
 
 export function threadQuestion(query: unknown) {
   const q = listQuery.parse(query);
-  const cursor = q.cursor === undefined ? undefined : canonicalCursor(q.cursor);
+  const cursor = q.cursor === undefined ? undefined : canonicalCursor(q.cursor, q.sort);
   return { key: ['list', q.page, q.sort, q.limit, cursor ?? ''].join(SEP), query: { ...q, cursor } };
 }
 

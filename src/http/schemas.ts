@@ -4,7 +4,7 @@ import { charLength, hasBidiControls, hasControlCharacters, hasLineBreaks, hasLo
 import { fieldErrorCodes, type FieldErrorCode } from '../domain/errors';
 import { commentStatuses } from '../domain/types';
 import { moderationActions } from '../domain/moderation';
-import { moderationPolicies, siteSettingsPatchSchema, siteSettingsSchema } from '../domain/settings';
+import { moderationPolicies, siteSettingsPatchSchema, siteSettingsSchema, votePolicies } from '../domain/settings';
 import { newSiteSchema } from '../domain/sites';
 
 /** A custom zod issue carrying its field-error code (src/http/problem.ts reads it back). */
@@ -95,9 +95,24 @@ export const reportBody = z
 
 export const listQuery = z.object({
   page: textField(1, 512),
-  sort: z.enum(['oldest', 'newest']).default('oldest'),
+  sort: z.enum(['oldest', 'newest', 'best']).default('oldest'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(300).optional(),
+});
+
+export const voteBody = z
+  .object({
+    value: z.union([z.literal(1), z.literal(0), z.literal(-1)], { error: 'must be 1, -1 or 0' }),
+  })
+  .strict()
+  .meta({ id: 'Vote' });
+
+export const featuredQuery = z.object({ page: textField(1, 512).optional() });
+export const recentQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) });
+export const streamQuery = z.object({
+  page: textField(1, 512),
+  /** For clients that cannot send the Last-Event-ID header (a reopened EventSource). */
+  lastEventId: z.string().max(40).optional(),
 });
 
 export const countsQuery = z.object({
@@ -120,6 +135,10 @@ export const publicCommentSchema = z
     createdAt: z.string(),
     editedAt: z.string().nullable(),
     deleted: z.boolean(),
+    score: z.number().int().meta({ description: 'upvotes − downvotes' }),
+    upvotes: z.number().int(),
+    downvotes: z.number().int(),
+    featured: z.boolean(),
   })
   .meta({ id: 'PublicComment' });
 export type PublicComment = z.infer<typeof publicCommentSchema>;
@@ -140,6 +159,7 @@ export const listResponse = z
     nextCursor: z.string().nullable(),
     page: pageInfoSchema,
     maxDepth: z.number().int(),
+    votes: z.enum(votePolicies).meta({ description: "The site's vote setting: which vote buttons a client shows" }),
   })
   .meta({ id: 'Thread' });
 export type ThreadOut = z.infer<typeof listResponse>;
@@ -158,6 +178,14 @@ export const editResponse = z.object({ comment: publicCommentSchema }).meta({ id
 export const countsResponse = z.object({ counts: z.record(z.string(), z.number().int()) }).meta({ id: 'Counts' });
 export const formTokenResponse = z.object({ formToken: z.string() }).meta({ id: 'FormToken' });
 export const reportResponse = z.object({ status: z.literal('received') }).meta({ id: 'ReportReceived' });
+export const voteResponse = z
+  .object({ score: z.number().int(), upvotes: z.number().int(), downvotes: z.number().int(), myVote: z.union([z.literal(1), z.literal(0), z.literal(-1)]) })
+  .meta({ id: 'VoteTotals' });
+const pageRefSchema = z.object({ key: z.string(), title: z.string().nullable(), url: z.string().nullable() });
+export const pageCommentSchema = publicCommentSchema.extend({ page: pageRefSchema }).meta({ id: 'PageComment' });
+export type PageComment = z.infer<typeof pageCommentSchema>;
+export const featuredResponse = z.object({ comments: z.array(publicCommentSchema) }).meta({ id: 'Featured' });
+export const recentResponse = z.object({ comments: z.array(pageCommentSchema) }).meta({ id: 'Recent' });
 
 export const problemSchema = z
   .object({
@@ -180,7 +208,7 @@ export const problemSchema = z
 
 // Moderation.
 export const queueQuery = z.object({
-  status: z.enum([...commentStatuses, 'reported', 'all']).default('pending'),
+  status: z.enum([...commentStatuses, 'reported', 'featured', 'all']).default('pending'),
   page: textField(1, 512).optional(),
   q: z.string().max(200).optional(),
   email: z.string().trim().max(254).optional(),
@@ -276,6 +304,8 @@ export const moderatedCommentSchema = z
     ipHash: z.string().nullable(),
     userAgent: z.string().nullable(),
     parent: z.object({ id: z.string(), authorName: z.string(), excerpt: z.string() }).nullable(),
+    votes: z.object({ score: z.number().int(), upvotes: z.number().int(), downvotes: z.number().int() }),
+    featuredAt: z.string().nullable(),
   })
   .meta({ id: 'ModeratedComment' });
 export type ModeratedCommentOut = z.infer<typeof moderatedCommentSchema>;

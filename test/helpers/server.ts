@@ -29,10 +29,16 @@ export interface TestServer {
   cache: ReturnType<typeof buildApp>['cache'];
   repos: Repositories;
   app: App;
+  /** Ends every live stream, as shutdown does first. */
+  closeStreams(): void;
+  /** How many live streams are open. */
+  openStreams(): number;
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { env?: Record<string, string>; /** Parent of the temp DATA_DIR. */ under?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: Record<string, string>; /** Parent of the temp DATA_DIR. */ under?: string; streamHeartbeatMs?: number } = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(options.under ?? os.tmpdir(), 'marginalia-test-'));
   let schema: TestSchema | null = null;
   const storeEnv: Record<string, string> = {};
@@ -54,7 +60,7 @@ export async function startTestServer(options: { env?: Record<string, string>; /
   const repos = await openConfiguredStore(config);
   const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config)));
   const shared = await openSharedState(config, logger);
-  const app = buildApp({ config, logger, repos, privacy, ...shared });
+  const app = buildApp({ config, logger, repos, privacy, ...shared, streamHeartbeatMs: options.streamHeartbeatMs });
   await bootstrap(config, app.services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -72,7 +78,10 @@ export async function startTestServer(options: { env?: Record<string, string>; /
     cache: app.cache,
     repos,
     app,
+    closeStreams: () => app.streams.close(),
+    openStreams: () => app.streams.size,
     async stop() {
+      app.streams.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await repos.close();

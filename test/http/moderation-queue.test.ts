@@ -188,6 +188,8 @@ describe('what a moderator sees', () => {
       ipHash: expect.stringMatching(/^[0-9a-f]{64}$/),
       userAgent: 'TestAgent/1.0',
       parent: { id: parent, authorName: 'Bob', excerpt: expect.any(String) },
+      votes: { score: 0, upvotes: 0, downvotes: 0 },
+      featuredAt: null,
     });
     expect(item.parent.excerpt.length).toBeLessThanOrEqual(140);
     expect(JSON.stringify(item)).not.toContain('127.0.0.1');

@@ -19,7 +19,7 @@ describe('settings', () => {
     expect(Object.keys(s).sort()).toEqual(
       [
         'origins', 'moderation', 'maxDepth', 'editWindowMinutes', 'minSubmitSeconds', 'maxLinks', 'blockedWords',
-        'floodSeconds', 'closeAfterDays', 'reportThreshold', 'limits', 'rateLimits',
+        'floodSeconds', 'closeAfterDays', 'reportThreshold', 'votes', 'limits', 'rateLimits',
       ].sort(),
     );
   });
@@ -38,6 +38,8 @@ describe('settings', () => {
     [{ origins: ['not a url'] }, ['origins.0']],
     [{ origins: ['https://ok.example', 'https://blog.example/path'] }, ['origins.1']],
     [{ rateLimits: { postsPerMinute: 0 } }, ['rateLimits.postsPerMinute']],
+    [{ votes: 'down' }, ['votes']],
+    [{ rateLimits: { votesPerMinute: 0 } }, ['rateLimits.votesPerMinute']],
     [{ limits: { bodyMax: 20_000 } }, ['limits.bodyMax']],
     [{ moderation: 'sometimes' }, ['moderation']],
     [{ blockedWords: ['ok', ''] }, ['blockedWords.1']],

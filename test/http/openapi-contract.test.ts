@@ -55,6 +55,11 @@ it('every JSON answer of the reader API matches the document', async () => {
   conforms('GET', '/sites/{site}/counts', await call(server, 'GET', `${site}/counts?page=/p&page=/q`));
   conforms('PATCH', '/comments/{id}', await call(server, 'PATCH', `/api/v1/comments/${reply.comment.id}`, { token: reply.editToken, body: { body: 'Edited' } }));
   conforms('POST', '/comments/{id}/reports', await call(server, 'POST', `/api/v1/comments/${posted.comment.id}/reports`, { body: { reason: 'spam' } }));
+  conforms('POST', '/comments/{id}/votes', await call(server, 'POST', `/api/v1/comments/${posted.comment.id}/votes`, { body: { value: 1 }, headers: { 'marginalia-voter': 'contract-voter-key-0001' } }));
+  conforms('POST', '/comments/{id}/votes', await call(server, 'POST', `/api/v1/comments/${posted.comment.id}/votes`, { body: { value: -1 }, headers: { 'marginalia-voter': 'contract-voter-key-0001' } }));
+  conforms('GET', '/sites/{site}/comments', await call(server, 'GET', `${site}/comments?page=/p&sort=best`));
+  conforms('GET', '/sites/{site}/featured', await call(server, 'GET', `${site}/featured?page=/p`));
+  conforms('GET', '/sites/{site}/recent', await call(server, 'GET', `${site}/recent?limit=5`));
   // Problems.
   conforms('POST', '/sites/{site}/comments', await call(server, 'POST', `${site}/comments`, { body: { page: '/p', email: 'no' } }));
   conforms('POST', '/sites/{site}/comments', await call(server, 'POST', `${site}/comments`, { body: commentInput(), origin: 'https://evil.example' }));

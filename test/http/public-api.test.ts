@@ -85,7 +85,7 @@ describe('with an open site', () => {
     it('gives an empty thread for a page nobody has commented on', async () => {
       const r = await list('page=/never-commented');
       expect(r.status).toBe(200);
-      expect(r.body).toEqual({ comments: [], nextCursor: null, page: { key: '/never-commented', title: null, url: null, closed: false, commentCount: 0 }, maxDepth: 5 });
+      expect(r.body).toEqual({ comments: [], nextCursor: null, page: { key: '/never-commented', title: null, url: null, closed: false, commentCount: 0 }, maxDepth: 5, votes: 'up' });
     });
 
     it.each([

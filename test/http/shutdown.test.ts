@@ -58,6 +58,41 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('graceful shutdown with live streams open', () => {
+  it('ends open streams on SIGTERM and exits 0 at once, not after the grace period', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-shutdown-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, [main], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitForHealth(port, child);
+      const streams = await Promise.all(
+        [1, 2, 3].map(
+          () =>
+            new Promise<{ ended: Promise<void> }>((resolve, reject) => {
+              http.get(`http://127.0.0.1:${port}/api/v1/sites/demo/stream?page=/`, (res) => {
+                expect(res.statusCode).toBe(200);
+                res.resume();
+                resolve({ ended: new Promise((done) => res.on('close', () => done())) });
+              }).on('error', reject);
+            }),
+        ),
+      );
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      await Promise.all(streams.map((s) => s.ended));
+      expect(await exited).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('start-up', () => {
   function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
     return new Promise((resolve) => {

@@ -8,8 +8,11 @@ import type {
   StatusChangeRequest,
   StatusChangeResult,
   ThreadQuery,
+  ThreadResult,
+  FeatureRequest,
+  VoteRequest,
 } from '../../domain/ports';
-import type { Actor, Comment, CommentStatus, NewComment, Reason, Report, ThreadItem } from '../../domain/types';
+import type { Actor, Comment, CommentStatus, NewComment, Reason, Report, ThreadItem, VoteTotals, VoteValue } from '../../domain/types';
 import { commentStatuses } from '../../domain/types';
 import { notFound } from '../../domain/errors';
 import { toComment, type CommentRow } from '../sqlite/rows';
@@ -18,11 +21,23 @@ import { likePattern, one, rows, run, sql, transaction, type Client, type Pool, 
 
 type ThreadRow = Pick<
   CommentRow,
-  'id' | 'parent_id' | 'depth' | 'status' | 'author_name' | 'author_website' | 'avatar' | 'body_html' | 'created_at' | 'edited_at'
+  | 'id'
+  | 'parent_id'
+  | 'depth'
+  | 'status'
+  | 'author_name'
+  | 'author_website'
+  | 'avatar'
+  | 'body_html'
+  | 'created_at'
+  | 'edited_at'
+  | 'upvotes'
+  | 'downvotes'
+  | 'featured_at'
 > & { root_id: string };
 
 const THREAD_COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.status, c.author_name, c.author_website,
-  c.avatar, c.body_html, c.created_at, c.edited_at`;
+  c.avatar, c.body_html, c.created_at, c.edited_at, c.upvotes, c.downvotes, c.featured_at`;
 
 function toThreadItem(r: ThreadRow): ThreadItem {
   return {
@@ -36,10 +51,62 @@ function toThreadItem(r: ThreadRow): ThreadItem {
     bodyHtml: r.body_html,
     createdAt: r.created_at,
     editedAt: r.edited_at,
+    upvotes: r.upvotes,
+    downvotes: r.downvotes,
+    featuredAt: r.featured_at,
   };
 }
 
 const S = {
+  // Vote totals as of a snapshot (today's totals less the changes after it), ranked; $1 page, $2 seq, $3 at,
+  // $4 after id (null on the first page), $5 after rank, $6 limit.
+  threadBest: sql(
+    'comments.threadBest',
+    `WITH later AS (
+       SELECT comment_id, sum(d_up) AS du, sum(d_down) AS dd FROM vote_changes WHERE page_id = $1 AND seq > $2 GROUP BY comment_id),
+     ranked AS (
+       SELECT c.id, wilson((c.upvotes - coalesce(l.du, 0))::double precision, (c.downvotes - coalesce(l.dd, 0))::double precision) AS rank
+       FROM comments c LEFT JOIN later l ON l.comment_id = c.id
+       WHERE c.page_id = $1 AND c.shown AND c.depth = 0 AND c.created_at <= $3),
+     roots AS (
+       SELECT id, rank FROM ranked
+       WHERE $4::text IS NULL OR rank < $5::double precision OR (rank = $5::double precision AND id < $4::text)
+       ORDER BY rank DESC, id DESC LIMIT $6)
+     SELECT ${THREAD_COLUMNS}, r.rank FROM roots r JOIN comments c ON c.root_id = r.id AND c.shown
+     ORDER BY r.rank DESC, r.id DESC, c.path`,
+  ),
+  lastVoteChange: sql('comments.lastVoteChange', 'SELECT coalesce(max(seq), 0)::bigint AS seq FROM vote_changes'),
+  lockForVote: sql('comments.lockForVote', 'SELECT page_id FROM comments WHERE id = $1 FOR UPDATE'),
+  voteOf: sql('comments.voteOf', 'SELECT value FROM votes WHERE comment_id = $1 AND voter_hmac = $2'),
+  upsertVote: sql(
+    'comments.upsertVote',
+    `INSERT INTO votes (comment_id, voter_hmac, value, voted_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (comment_id, voter_hmac) DO UPDATE SET value = excluded.value, voted_at = excluded.voted_at`,
+  ),
+  deleteVote: sql('comments.deleteVote', 'DELETE FROM votes WHERE comment_id = $1 AND voter_hmac = $2'),
+  addTotals: sql(
+    'comments.addTotals',
+    'UPDATE comments SET upvotes = upvotes + $2, downvotes = downvotes + $3 WHERE id = $1 RETURNING upvotes, downvotes, page_id',
+  ),
+  totals: sql('comments.totals', 'SELECT upvotes, downvotes FROM comments WHERE id = $1'),
+  logVoteChange: sql('comments.logVoteChange', 'INSERT INTO vote_changes (page_id, comment_id, d_up, d_down, at) VALUES ($1, $2, $3, $4, $5)'),
+  purgeVoteChanges: sql('comments.purgeVoteChanges', 'DELETE FROM vote_changes WHERE at < $1'),
+  setFeatured: sql('comments.setFeatured', 'UPDATE comments SET featured_at = $2 WHERE id = $1'),
+  lockForFeature: sql('comments.lockForFeature', 'SELECT id, site_id, status, featured_at FROM comments WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE'),
+  featuredSite: sql(
+    'comments.featuredSite',
+    `SELECT ${THREAD_COLUMNS}, p.key AS page_key, p.title AS page_title, p.url AS page_url
+     FROM comments c JOIN pages p ON p.id = c.page_id
+     WHERE c.site_id = $1 AND c.featured_at IS NOT NULL AND c.status = 'approved'
+     ORDER BY c.featured_at DESC, c.id DESC LIMIT $2`,
+  ),
+  featuredPage: sql(
+    'comments.featuredPage',
+    `SELECT ${THREAD_COLUMNS}, p.key AS page_key, p.title AS page_title, p.url AS page_url
+     FROM comments c JOIN pages p ON p.id = c.page_id
+     WHERE c.site_id = $1 AND c.page_id = $2 AND c.featured_at IS NOT NULL AND c.status = 'approved'
+     ORDER BY c.featured_at DESC, c.id DESC LIMIT $3`,
+  ),
   pageForPost: sql('comments.pageForPost', 'SELECT id, url, title, metadata_locked FROM pages WHERE site_id = $1 AND key = $2'),
   insertPage: sql(
     'comments.insertPage',
@@ -52,8 +119,8 @@ const S = {
     'comments.insert',
     `INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, shown,
        author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html,
-       body_hash, reasons, edit_token_hash, created_at, status_changed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)
+       body_hash, reasons, edit_token_hash, created_at, status_changed_at, voter_hmac)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)
      RETURNING *`,
   ),
   get: sql('comments.get', 'SELECT * FROM comments WHERE id = $1'),
@@ -146,6 +213,7 @@ type PgCommentRow = Omit<CommentRow, never> & { shown: boolean };
 
 export class PgComments implements CommentRepository {
   private readonly queueStatements = new Map<string, Statement>();
+  private lastPurgeAt = 0;
 
   constructor(private readonly pool: Pool) {}
 
@@ -205,6 +273,7 @@ export class PgComments implements CommentRepository {
         JSON.stringify(n.reasons),
         n.editTokenHash,
         n.createdAt,
+        n.voterHmac ?? null,
       ]);
       await this.writeAudit(c, {
         siteId: n.siteId,
@@ -242,26 +311,87 @@ export class PgComments implements CommentRepository {
     return row ? toComment(row) : null;
   }
 
-  async thread(q: ThreadQuery): Promise<{ items: ThreadItem[]; lastRootId: string | null; hasMore: boolean }> {
+  async thread(q: ThreadQuery): Promise<ThreadResult> {
+    if (q.sort === 'best') return this.bestThread(q);
     const stmt = q.sort === 'oldest' ? S.threadOldest : S.threadNewest;
     // One root more than asked tells whether there is a next page.
     const list = await rows<ThreadRow>(this.pool, stmt, [q.pageId, q.afterRootId ?? (q.sort === 'oldest' ? '' : '~'), q.limit + 1]);
-    const items: ThreadItem[] = [];
-    let roots = 0;
-    let lastRootId: string | null = null;
-    let hasMore = false;
-    for (const r of list) {
-      if (r.depth === 0) {
-        if (roots === q.limit) {
-          hasMore = true;
-          break;
-        }
-        roots++;
-        lastRootId = r.id;
+    return collectRoots(list, q.limit);
+  }
+
+  /** Ranked by the totals of the snapshot; the first page takes its snapshot in the same transaction as its rows. */
+  private async bestThread(q: ThreadQuery): Promise<ThreadResult> {
+    const best = q.best ?? { snapshot: null, afterRank: null, now: Date.now() };
+    return transaction(this.pool, async (c) => {
+      const snapshot = best.snapshot ?? { seq: Number((await one<{ seq: string | number }>(c, S.lastVoteChange, []))!.seq), at: best.now };
+      const list = await rows<ThreadRow & { rank: number }>(c, S.threadBest, [
+        q.pageId,
+        snapshot.seq,
+        snapshot.at,
+        q.afterRootId,
+        best.afterRank ?? 0,
+        q.limit + 1,
+      ]);
+      const page = collectRoots(list, q.limit);
+      const last = list.find((r) => r.id === page.lastRootId);
+      return { ...page, snapshot, ...(last ? { lastRank: Number(last.rank) } : {}) };
+    });
+  }
+
+  async featured(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]> {
+    type Row = ThreadRow & { page_key: string; page_title: string | null; page_url: string | null };
+    const list =
+      pageId === null ? await rows<Row>(this.pool, S.featuredSite, [siteId, limit]) : await rows<Row>(this.pool, S.featuredPage, [siteId, pageId, limit]);
+    return list.map((r) => ({ ...toThreadItem(r), page: { key: r.page_key, title: r.page_title, url: r.page_url } }));
+  }
+
+  async vote(v: VoteRequest): Promise<VoteTotals & { previous: VoteValue }> {
+    return transaction(this.pool, async (c) => {
+      // The comment's row is the lock: two votes of one voter at once are taken one after the other.
+      await run(c, S.lockForVote, [v.commentId]);
+      const previous = ((await one<{ value: VoteValue }>(c, S.voteOf, [v.commentId, v.voterHmac]))?.value ?? 0) as VoteValue;
+      if (previous === v.value) return { ...(await one<VoteTotals>(c, S.totals, [v.commentId]))!, previous };
+      if (v.value === 0) await run(c, S.deleteVote, [v.commentId, v.voterHmac]);
+      else await run(c, S.upsertVote, [v.commentId, v.voterHmac, v.value, v.now]);
+      const du = (v.value === 1 ? 1 : 0) - (previous === 1 ? 1 : 0);
+      const dd = (v.value === -1 ? 1 : 0) - (previous === -1 ? 1 : 0);
+      const t = (await one<VoteTotals & { page_id: number }>(c, S.addTotals, [v.commentId, du, dd]))!;
+      await run(c, S.logVoteChange, [t.page_id, v.commentId, du, dd, v.now]);
+      // At most once a minute: changes older than any live cursor are of no more use.
+      if (v.now - this.lastPurgeAt > 60_000) {
+        this.lastPurgeAt = v.now;
+        await run(c, S.purgeVoteChanges, [v.now - v.keepChangesMs]);
       }
-      items.push(toThreadItem(r));
-    }
-    return { items, lastRootId, hasMore };
+      return { upvotes: t.upvotes, downvotes: t.downvotes, previous };
+    });
+  }
+
+  async setFeatured(req: FeatureRequest): Promise<StatusChangeResult[]> {
+    type Row = { id: string; site_id: string; status: CommentStatus; featured_at: number | null };
+    const action = req.featured ? 'feature' : 'unfeature';
+    return transaction(this.pool, async (c) => {
+      const ids = [...new Set(req.ids)];
+      const locked = new Map((await rows<Row>(c, S.lockForFeature, [ids])).map((r) => [r.id, r]));
+      const results: StatusChangeResult[] = [];
+      for (const id of ids) {
+        const row = locked.get(id);
+        if (!row || row.site_id !== req.siteId) {
+          results.push({ id, ok: false, error: { code: 'not_found', status: 404, detail: 'Comment was not found.' } });
+          continue;
+        }
+        if (req.featured && row.status !== 'approved') {
+          results.push({ id, ok: false, error: { code: 'not_public', status: 409, detail: `A ${row.status} comment cannot be featured; approve it first.` } });
+          continue;
+        }
+        // Featuring twice keeps the first time, so the featured list keeps its order.
+        if (req.featured !== (row.featured_at !== null)) {
+          await run(c, S.setFeatured, [id, req.featured ? req.now : null]);
+          await this.writeAudit(c, { siteId: req.siteId, commentId: id, actor: req.actor, action, from: row.status, to: row.status, reason: req.reason, now: req.now });
+        }
+        results.push({ id, ok: true, from: row.status, to: row.status });
+      }
+      return results;
+    });
   }
 
   async editBody(
@@ -353,6 +483,7 @@ export class PgComments implements CommentRepository {
     };
     const where = ['c.site_id = $1'];
     if (q.status === 'reported') where.push(`c.report_count > 0 AND c.status <> 'deleted'`);
+    else if (q.status === 'featured') where.push(`c.featured_at IS NOT NULL AND c.status = 'approved'`);
     else if (q.status !== 'all') where.push(`c.status = ${param(q.status)}`);
     if (q.pageId !== null) where.push(`c.page_id = ${param(q.pageId)}`);
     if (q.emailHmac) where.push(`c.email_hmac = ${param(q.emailHmac)}`);
@@ -463,4 +594,24 @@ export class PgComments implements CommentRepository {
       return { results, pageIds: [...pageIds] };
     });
   }
+}
+
+/** Cuts rows (roots with their replies, in order) after `limit` roots; one root more than asked tells there is more. */
+function collectRoots(list: ThreadRow[], limit: number): ThreadResult {
+  const items: ThreadItem[] = [];
+  let roots = 0;
+  let lastRootId: string | null = null;
+  let hasMore = false;
+  for (const r of list) {
+    if (r.depth === 0) {
+      if (roots === limit) {
+        hasMore = true;
+        break;
+      }
+      roots++;
+      lastRootId = r.id;
+    }
+    items.push(toThreadItem(r));
+  }
+  return { items, lastRootId, hasMore };
 }

@@ -40,6 +40,7 @@ export class PgSites implements SiteRepository {
 const P = {
   find: sql('pages.find', 'SELECT * FROM pages WHERE site_id = $1 AND key = $2'),
   findMany: sql('pages.findMany', 'SELECT * FROM pages WHERE site_id = $1 AND key = ANY($2::text[])'),
+  byId: sql('pages.byId', 'SELECT * FROM pages WHERE id = $1'),
   // Each field changes only when given (its set flag); giving the title or URL locks both.
   update: sql(
     'pages.update',
@@ -65,6 +66,11 @@ export class PgPages implements PageRepository {
 
   async find(siteId: string, key: string): Promise<Page | null> {
     const row = await one<PgPageRow>(this.pool, P.find, [siteId, key]);
+    return row ? toPgPage(row) : null;
+  }
+
+  async byId(id: number): Promise<Page | null> {
+    const row = await one<PgPageRow>(this.pool, P.byId, [id]);
     return row ? toPgPage(row) : null;
   }
 

@@ -3,14 +3,18 @@ import type Database from 'better-sqlite3';
 import { atomic, type Db } from '../db';
 import type {
   CommentRepository,
+  FeatureRequest,
   FeedItem,
   QueueQuery,
   QueueRow,
   StatusChangeRequest,
   StatusChangeResult,
   ThreadQuery,
+  ThreadResult,
+  VoteRequest,
 } from '../../domain/ports';
-import type { Actor, Comment, CommentStatus, NewComment, Reason, Report, ThreadItem } from '../../domain/types';
+import type { Actor, Comment, CommentStatus, NewComment, Reason, Report, ThreadItem, VoteTotals, VoteValue } from '../../domain/types';
+import { wilsonLowerBound } from '../../domain/ranking';
 import { commentStatuses } from '../../domain/types';
 import { notFound } from '../../domain/errors';
 import { toComment, type CommentRow } from './rows';
@@ -20,11 +24,36 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 type ThreadRow = Pick<
   CommentRow,
-  'id' | 'parent_id' | 'depth' | 'status' | 'author_name' | 'author_website' | 'avatar' | 'body_html' | 'created_at' | 'edited_at'
+  | 'id'
+  | 'parent_id'
+  | 'depth'
+  | 'status'
+  | 'author_name'
+  | 'author_website'
+  | 'avatar'
+  | 'body_html'
+  | 'created_at'
+  | 'edited_at'
+  | 'upvotes'
+  | 'downvotes'
+  | 'featured_at'
 > & { root_id: string };
 
 const THREAD_COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.status, c.author_name, c.author_website,
-  c.avatar, c.body_html, c.created_at, c.edited_at`;
+  c.avatar, c.body_html, c.created_at, c.edited_at, c.upvotes, c.downvotes, c.featured_at`;
+
+/** Vote totals as of a snapshot: today's totals less the changes after it. */
+const BEST_ROOTS = `WITH later AS (
+    SELECT comment_id, sum(d_up) AS du, sum(d_down) AS dd FROM vote_changes
+    WHERE page_id = @pageId AND seq > @seq GROUP BY comment_id),
+  ranked AS (
+    SELECT c.id, wilson(c.upvotes - coalesce(l.du, 0), c.downvotes - coalesce(l.dd, 0)) AS rank
+    FROM comments c LEFT JOIN later l ON l.comment_id = c.id
+    WHERE c.page_id = @pageId AND c.shown = 1 AND c.depth = 0 AND c.created_at <= @at),
+  roots AS (
+    SELECT id, rank FROM ranked
+    WHERE @afterId IS NULL OR rank < @afterRank OR (rank = @afterRank AND id < @afterId)
+    ORDER BY rank DESC, id DESC LIMIT @limit)`;
 
 function toThreadItem(r: ThreadRow): ThreadItem {
   return {
@@ -38,6 +67,9 @@ function toThreadItem(r: ThreadRow): ThreadItem {
     bodyHtml: r.body_html,
     createdAt: r.created_at,
     editedAt: r.edited_at,
+    upvotes: r.upvotes,
+    downvotes: r.downvotes,
+    featuredAt: r.featured_at,
   };
 }
 
@@ -49,7 +81,11 @@ export class SqliteComments implements CommentRepository {
   private readonly s: Record<string, Statement>;
   private readonly queueStatements = new Map<string, Statement>();
 
+  private lastPurgeAt = 0;
+
   constructor(private readonly db: Db) {
+    // Registered on the connection, so "best" ranks in SQL exactly as the domain defines it.
+    db.function('wilson', { deterministic: true }, (up, down) => wilsonLowerBound(Number(up), Number(down)));
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       pageForPost: p('SELECT id, url, title, metadata_locked FROM pages WHERE site_id = ? AND key = ?'),
@@ -59,10 +95,10 @@ export class SqliteComments implements CommentRepository {
       parent: p('SELECT id, page_id, root_id, depth, path FROM comments WHERE id = ?'),
       insert: p(`INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, shown,
           author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html,
-          body_hash, reasons, edit_token_hash, created_at, status_changed_at)
+          body_hash, reasons, edit_token_hash, created_at, status_changed_at, voter_hmac)
         VALUES (@id, @siteId, @pageId, @parentId, @rootId, @depth, @path, @status, @shown, @authorName, @authorWebsite,
           @avatar, @emailEnc, @emailHmac, @ipHmac, @userAgent, @bodySource, @bodyHtml, @bodyHash, @reasons,
-          @editTokenHash, @createdAt, @createdAt)`),
+          @editTokenHash, @createdAt, @createdAt, @voterHmac)`),
       get: p('SELECT * FROM comments WHERE id = ?'),
       audit: p(`INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
         VALUES (@siteId, @commentId, @actorType, @actorId, @action, @from, @to, @reason, @now)`),
@@ -77,6 +113,28 @@ export class SqliteComments implements CommentRepository {
             AND id < @after ORDER BY id DESC LIMIT @limit)
         SELECT ${THREAD_COLUMNS} FROM roots r JOIN comments c ON c.root_id = r.id AND c.shown = 1
         ORDER BY c.root_id DESC, c.path`),
+      threadBest: p(`${BEST_ROOTS}
+        SELECT ${THREAD_COLUMNS}, r.rank FROM roots r JOIN comments c ON c.root_id = r.id AND c.shown = 1
+        ORDER BY r.rank DESC, r.id DESC, c.path`),
+      lastVoteChange: p('SELECT coalesce(max(seq), 0) AS seq FROM vote_changes'),
+      voteOf: p('SELECT value FROM votes WHERE comment_id = ? AND voter_hmac = ?'),
+      upsertVote: p(`INSERT INTO votes (comment_id, voter_hmac, value, voted_at) VALUES (@commentId, @voterHmac, @value, @now)
+        ON CONFLICT (comment_id, voter_hmac) DO UPDATE SET value = excluded.value, voted_at = excluded.voted_at`),
+      deleteVote: p('DELETE FROM votes WHERE comment_id = ? AND voter_hmac = ?'),
+      addTotals: p(`UPDATE comments SET upvotes = upvotes + @du, downvotes = downvotes + @dd WHERE id = @id
+        RETURNING upvotes, downvotes, page_id`),
+      totals: p('SELECT upvotes, downvotes FROM comments WHERE id = ?'),
+      logVoteChange: p(`INSERT INTO vote_changes (page_id, comment_id, d_up, d_down, at) VALUES (@pageId, @id, @du, @dd, @now)`),
+      purgeVoteChanges: p('DELETE FROM vote_changes WHERE at < ?'),
+      setFeatured: p('UPDATE comments SET featured_at = @at WHERE id = @id'),
+      featuredSite: p(`SELECT ${THREAD_COLUMNS}, p.key AS page_key, p.title AS page_title, p.url AS page_url
+        FROM comments c JOIN pages p ON p.id = c.page_id
+        WHERE c.site_id = ? AND c.featured_at IS NOT NULL AND c.status = 'approved'
+        ORDER BY c.featured_at DESC, c.id DESC LIMIT ?`),
+      featuredPage: p(`SELECT ${THREAD_COLUMNS}, p.key AS page_key, p.title AS page_title, p.url AS page_url
+        FROM comments c JOIN pages p ON p.id = c.page_id
+        WHERE c.site_id = ? AND c.page_id = ? AND c.featured_at IS NOT NULL AND c.status = 'approved'
+        ORDER BY c.featured_at DESC, c.id DESC LIMIT ?`),
       editBody: p(`UPDATE comments SET body_source = @bodySource, body_html = @bodyHtml, body_hash = @bodyHash,
         edited_at = @editedAt, reasons = @reasons WHERE id = @id RETURNING *`),
       setStatus: p(`UPDATE comments SET status = @to, status_before_delete = @before, status_changed_at = @now WHERE id = @id`),
@@ -170,6 +228,7 @@ export class SqliteComments implements CommentRepository {
         reasons: JSON.stringify(c.reasons),
         editTokenHash: c.editTokenHash,
         createdAt: c.createdAt,
+        voterHmac: c.voterHmac ?? null,
       });
       this.writeAudit({
         siteId: c.siteId,
@@ -200,6 +259,10 @@ export class SqliteComments implements CommentRepository {
         bodyHtml: c.bodyHtml,
         reasons: c.reasons,
         reportCount: 0,
+        upvotes: 0,
+        downvotes: 0,
+        featuredAt: null,
+        voterHmac: c.voterHmac ?? null,
         editTokenHash: c.editTokenHash,
         createdAt: c.createdAt,
         editedAt: null,
@@ -227,7 +290,8 @@ export class SqliteComments implements CommentRepository {
     return row ? toComment(row) : null;
   }
 
-  async thread(q: ThreadQuery): Promise<{ items: ThreadItem[]; lastRootId: string | null; hasMore: boolean }> {
+  async thread(q: ThreadQuery): Promise<ThreadResult> {
+    if (q.sort === 'best') return this.bestThread(q);
     const stmt = q.sort === 'oldest' ? this.s.threadOldest : this.s.threadNewest;
     // One root more than asked tells whether there is a next page.
     const rows = stmt.all({
@@ -235,22 +299,26 @@ export class SqliteComments implements CommentRepository {
       after: q.afterRootId ?? (q.sort === 'oldest' ? '' : '~'),
       limit: q.limit + 1,
     }) as ThreadRow[];
-    const items: ThreadItem[] = [];
-    let roots = 0;
-    let lastRootId: string | null = null;
-    let hasMore = false;
-    for (const r of rows) {
-      if (r.depth === 0) {
-        if (roots === q.limit) {
-          hasMore = true;
-          break;
-        }
-        roots++;
-        lastRootId = r.id;
-      }
-      items.push(toThreadItem(r));
-    }
-    return { items, lastRootId, hasMore };
+    return collectRoots(rows, q.limit);
+  }
+
+  /** Ranked by the totals of the snapshot; the first page takes the snapshot in the same read as its rows. */
+  private bestThread(q: ThreadQuery): ThreadResult {
+    const best = q.best ?? { snapshot: null, afterRank: null, now: Date.now() };
+    return this.db.transaction(() => {
+      const snapshot = best.snapshot ?? { seq: (this.s.lastVoteChange.get() as { seq: number }).seq, at: best.now };
+      const rows = this.s.threadBest.all({
+        pageId: q.pageId,
+        seq: snapshot.seq,
+        at: snapshot.at,
+        afterId: q.afterRootId,
+        afterRank: best.afterRank ?? 0,
+        limit: q.limit + 1,
+      }) as (ThreadRow & { rank: number })[];
+      const page = collectRoots(rows, q.limit);
+      const last = rows.find((r) => r.id === page.lastRootId);
+      return { ...page, snapshot, ...(last ? { lastRank: last.rank } : {}) };
+    })();
   }
 
   async editBody(
@@ -336,9 +404,61 @@ export class SqliteComments implements CommentRepository {
     }));
   }
 
+  async featured(siteId: string, pageId: number | null, limit: number): Promise<FeedItem[]> {
+    type Row = ThreadRow & { page_key: string; page_title: string | null; page_url: string | null };
+    const rows = (pageId === null ? this.s.featuredSite.all(siteId, limit) : this.s.featuredPage.all(siteId, pageId, limit)) as Row[];
+    return rows.map((r) => ({ ...toThreadItem(r), page: { key: r.page_key, title: r.page_title, url: r.page_url } }));
+  }
+
+  async vote(v: VoteRequest): Promise<VoteTotals & { previous: VoteValue }> {
+    return this.db.transaction(() => {
+      const previous = ((this.s.voteOf.get(v.commentId, v.voterHmac) as { value: VoteValue } | undefined)?.value ?? 0) as VoteValue;
+      if (previous === v.value) return { ...(this.s.totals.get(v.commentId) as VoteTotals), previous };
+      if (v.value === 0) this.s.deleteVote.run(v.commentId, v.voterHmac);
+      else this.s.upsertVote.run({ commentId: v.commentId, voterHmac: v.voterHmac, value: v.value, now: v.now });
+      const du = (v.value === 1 ? 1 : 0) - (previous === 1 ? 1 : 0);
+      const dd = (v.value === -1 ? 1 : 0) - (previous === -1 ? 1 : 0);
+      const t = this.s.addTotals.get({ id: v.commentId, du, dd }) as VoteTotals & { page_id: number };
+      this.s.logVoteChange.run({ pageId: t.page_id, id: v.commentId, du, dd, now: v.now });
+      // At most once a minute: changes older than any live cursor are of no more use.
+      if (v.now - this.lastPurgeAt > 60_000) {
+        this.lastPurgeAt = v.now;
+        this.s.purgeVoteChanges.run(v.now - v.keepChangesMs);
+      }
+      return { upvotes: t.upvotes, downvotes: t.downvotes, previous };
+    })();
+  }
+
+  async setFeatured(req: FeatureRequest): Promise<StatusChangeResult[]> {
+    type Row = { id: string; site_id: string; status: CommentStatus; featured_at: number | null };
+    const action = req.featured ? 'feature' : 'unfeature';
+    return this.db.transaction(() => {
+      const results: StatusChangeResult[] = [];
+      for (const id of new Set(req.ids)) {
+        const row = this.s.get.get(id) as Row | undefined;
+        if (!row || row.site_id !== req.siteId) {
+          results.push({ id, ok: false, error: { code: 'not_found', status: 404, detail: 'Comment was not found.' } });
+          continue;
+        }
+        if (req.featured && row.status !== 'approved') {
+          results.push({ id, ok: false, error: { code: 'not_public', status: 409, detail: `A ${row.status} comment cannot be featured; approve it first.` } });
+          continue;
+        }
+        // Featuring twice keeps the first time, so the featured list keeps its order.
+        if (req.featured !== (row.featured_at !== null)) {
+          this.s.setFeatured.run({ id, at: req.featured ? req.now : null });
+          this.writeAudit({ siteId: req.siteId, commentId: id, actor: req.actor, action, from: row.status, to: row.status, reason: req.reason, now: req.now });
+        }
+        results.push({ id, ok: true, from: row.status, to: row.status });
+      }
+      return results;
+    })();
+  }
+
   private queueStatement(q: QueueQuery): Statement {
     const where = ['c.site_id = @siteId'];
     if (q.status === 'reported') where.push(`c.report_count > 0 AND c.status <> 'deleted'`);
+    else if (q.status === 'featured') where.push(`c.featured_at IS NOT NULL AND c.status = 'approved'`);
     else if (q.status !== 'all') where.push('c.status = @status');
     if (q.pageId !== null) where.push('c.page_id = @pageId');
     if (q.emailHmac) where.push('c.email_hmac = @emailHmac');
@@ -366,7 +486,7 @@ export class SqliteComments implements CommentRepository {
       parent_body: string | null;
     };
     const params: Record<string, unknown> = { siteId: q.siteId, limit: q.limit + 1 };
-    if (q.status !== 'reported' && q.status !== 'all') params.status = q.status;
+    if (q.status !== 'reported' && q.status !== 'featured' && q.status !== 'all') params.status = q.status;
     if (q.pageId !== null) params.pageId = q.pageId;
     if (q.emailHmac) params.emailHmac = q.emailHmac;
     if (q.text) params.like = likePattern(q.text);
@@ -454,4 +574,24 @@ export class SqliteComments implements CommentRepository {
       return { results, pageIds: [...pageIds] };
     });
   }
+}
+
+/** Cuts rows (roots with their replies, in order) after `limit` roots; one root more than asked tells there is more. */
+function collectRoots(rows: ThreadRow[], limit: number): ThreadResult {
+  const items: ThreadItem[] = [];
+  let roots = 0;
+  let lastRootId: string | null = null;
+  let hasMore = false;
+  for (const r of rows) {
+    if (r.depth === 0) {
+      if (roots === limit) {
+        hasMore = true;
+        break;
+      }
+      roots++;
+      lastRootId = r.id;
+    }
+    items.push(toThreadItem(r));
+  }
+  return { items, lastRootId, hasMore };
 }

@@ -23,6 +23,10 @@ export interface CommentRow {
   edit_token_hash: string | null;
   created_at: number;
   edited_at: number | null;
+  upvotes: number;
+  downvotes: number;
+  featured_at: number | null;
+  voter_hmac: string | null;
 }
 
 export function toComment(r: CommentRow): Comment {
@@ -47,6 +51,10 @@ export function toComment(r: CommentRow): Comment {
     editTokenHash: r.edit_token_hash,
     createdAt: r.created_at,
     editedAt: r.edited_at,
+    upvotes: r.upvotes,
+    downvotes: r.downvotes,
+    featuredAt: r.featured_at,
+    voterHmac: r.voter_hmac,
   };
 }
 

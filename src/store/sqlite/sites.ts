@@ -51,6 +51,7 @@ export class SqliteSites implements SiteRepository {
 export class SqlitePages implements PageRepository {
   private readonly findStmt;
   private readonly findManyStmt;
+  private readonly byIdStmt;
   private readonly updateStmt;
   private readonly listStmt;
 
@@ -59,6 +60,7 @@ export class SqlitePages implements PageRepository {
     this.findManyStmt = db.prepare<[string, string], PageRow>(
       'SELECT * FROM pages WHERE site_id = ? AND key IN (SELECT value FROM json_each(?))',
     );
+    this.byIdStmt = db.prepare<[number], PageRow>('SELECT * FROM pages WHERE id = ?');
     // Each field changes only when given (its set* flag); giving the title or URL locks both.
     this.updateStmt = db.prepare<
       { siteId: string; key: string; closed: number | null; setTitle: number; title: string | null; setUrl: number; url: string | null; now: number },
@@ -87,6 +89,11 @@ export class SqlitePages implements PageRepository {
 
   async findMany(siteId: string, keys: string[]): Promise<Page[]> {
     return this.findManyStmt.all(siteId, JSON.stringify(keys)).map(toPage);
+  }
+
+  async byId(id: number): Promise<Page | null> {
+    const row = this.byIdStmt.get(id);
+    return row ? toPage(row) : null;
   }
 
   async update(siteId: string, key: string, change: PageChange, now: number): Promise<Page> {
