@@ -23,6 +23,9 @@ import { cachedSites } from './domain/site-directory';
 import { InstallCheck } from './domain/install-check';
 import { installCheck } from './http/install-check';
 import { siteRoutes } from './http/site-routes';
+import { Notifier, type RetryPolicy } from './domain/notify/worker';
+import { smtpTransport } from './outbound/mailer';
+import { webhookClient } from './outbound/webhook-client';
 
 export interface AppDeps {
   config: Config;
@@ -30,6 +33,8 @@ export interface AppDeps {
   repos: Repositories;
   privacy: Privacy;
   rateLimitStores?: RateLimitStoreFactory;
+  /** Retry timing and parallelism of the notifier (tests shorten the delays). */
+  notifier?: { retry?: RetryPolicy; concurrency?: number };
 }
 
 export interface Services {
@@ -52,15 +57,39 @@ export function buildServices(deps: { repos: Repositories; privacy: Privacy; eve
   };
 }
 
-export function buildApp(deps: AppDeps): express.Express & { services: Services } {
+/** The outbox worker, when the store keeps an outbox; main.ts starts it, tests may drive it with runOnce(now). */
+function buildNotifier(deps: AppDeps, events: DomainEvents): Notifier | null {
+  const { config, logger, repos } = deps;
+  if (!repos.notifications) return null;
+  const notifier = new Notifier({
+    repos,
+    notifications: repos.notifications,
+    privacy: deps.privacy,
+    publicUrl: config.publicUrl,
+    mail: config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : null,
+    webhooks: webhookClient({ allowPrivate: config.webhookAllowPrivate }),
+    retry: deps.notifier?.retry,
+    concurrency: deps.notifier?.concurrency,
+    onError: (err, what) => logger.error({ err }, `notifications: failed ${what}`),
+    onAttempt: (d, o) =>
+      logger.debug({ delivery: d.deliveryId, channel: d.channel, topic: d.topic, state: o.state, status: o.status }, 'delivery attempt'),
+  });
+  // Committed changes wake the worker at once; the journal, not the event, is what makes them durable.
+  events.onAny(() => notifier.wake());
+  return notifier;
+}
+
+export function buildApp(deps: AppDeps): express.Express & { services: Services; notifier: Notifier | null } {
   const { config, logger } = deps;
   const cache = new SiteCache<CachedBody>();
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   events.onAny((e) => cache.invalidate(e.siteId));
   const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events });
   const stores = deps.rateLimitStores ?? memoryStores;
-  const app = express() as express.Express & { services: Services };
+  const notifier = buildNotifier(deps, events);
+  const app = express() as express.Express & { services: Services; notifier: Notifier | null };
   app.services = services;
+  app.notifier = notifier;
 
   app.disable('x-powered-by');
   // Our own ETags are content hashes of cached answers; Express's would hash every body again.

@@ -21,6 +21,8 @@ export interface PostInput {
   body: string;
   hp?: string;
   formToken?: string;
+  /** "Notify me of replies by email". */
+  notify?: boolean;
 }
 
 export interface RequestMeta {
@@ -145,6 +147,7 @@ export class CommentService {
       now,
       comments: repos.comments,
       bans: repos.bans,
+      isVerified: async () => ((await repos.notifications?.subscriber(siteId, emailHmac))?.confirmedAt ?? null) !== null,
     });
     const editToken = newSecret('et');
     // What a spam post says its page is called is not believed: it never names a page.
@@ -168,6 +171,7 @@ export class CommentService {
       reasons: verdict.reasons,
       editTokenHash: sha256Hex(editToken),
       createdAt: now,
+      notify: input.notify === true && verdict.status !== 'spam',
     });
     this.deps.events.emit({
       type: 'comment.created',

@@ -17,6 +17,7 @@ import type {
   Role,
 } from './types';
 import type { SiteSettings } from './settings';
+import type { NotificationRepository } from './notify/types';
 
 export interface SiteRepository {
   get(id: string): Promise<Site | null>;
@@ -168,6 +169,8 @@ export interface Repositories {
   audit: AuditRepository;
   tokens: TokenRepository;
   bans: BanRepository;
+  /** The outbox, subscribers and mailed links; a store without it runs with notifications off. */
+  notifications?: NotificationRepository;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -79,6 +79,7 @@ export const postCommentBody = z
     body: textField(1, 10_000, true),
     hp: z.string().max(1000).optional(),
     formToken: z.string().max(200).optional(),
+    notify: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict()
   .meta({ id: 'NewComment' });
@@ -322,6 +323,7 @@ export const auditSchema = z
       z.object({ type: z.literal('system') }),
       z.object({ type: z.literal('author') }),
       z.object({ type: z.literal('token'), id: z.string(), label: z.string().nullable() }),
+      z.object({ type: z.literal('mail'), address: z.string() }),
     ]),
     action: z.string(),
     from: z.string().nullable(),

@@ -6,6 +6,7 @@ import { SqliteComments } from './sqlite/comments';
 import { SqlitePages, SqliteSites } from './sqlite/sites';
 import { SqliteAudit, SqliteBans, SqliteTokens } from './sqlite/access';
 import { SqliteSiteActivity } from './sqlite/site-activity';
+import { SqliteNotifications } from './sqlite/notifications';
 
 export { migrate, MigrationError } from './migrate';
 export { openDatabase } from './db';
@@ -20,6 +21,7 @@ export function createSqliteRepositories(db: Db): Repositories {
     audit: new SqliteAudit(db),
     tokens: new SqliteTokens(db),
     bans: new SqliteBans(db),
+    notifications: new SqliteNotifications(db),
     async ping() {
       return (ping.get() as { ok: number }).ok === 1;
     },

@@ -12,6 +12,7 @@ import { deriveKeys, Privacy } from '../../src/domain/privacy';
 import { buildApp, type Services } from '../../src/app';
 import { bootstrap, loadOrCreateSecretKey } from '../../src/bootstrap';
 import type { Repositories } from '../../src/domain/ports';
+import type { Notifier, RetryPolicy } from '../../src/domain/notify/worker';
 
 export interface TestServer {
   baseUrl: string;
@@ -21,10 +22,14 @@ export interface TestServer {
   logs: string[];
   services: Services;
   repos: Repositories;
+  /** The outbox worker; started only with `notifier: 'auto'`, else driven by the test with runOnce(now). */
+  notifier: Notifier;
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: { env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: Record<string, string>; notifier?: 'manual' | 'auto'; retry?: RetryPolicy } = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-test-'));
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...options.env });
   const logs: string[] = [];
@@ -37,7 +42,8 @@ export async function startTestServer(options: { env?: Record<string, string> } 
   const logger = createLogger(config.logLevel, sink);
   const repos = openStore(config.databasePath);
   const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config)));
-  const app = buildApp({ config, logger, repos, privacy });
+  const app = buildApp({ config, logger, repos, privacy, notifier: { retry: options.retry } });
+  if (options.notifier === 'auto') await app.notifier!.start();
   await bootstrap(config, app.services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -51,7 +57,9 @@ export async function startTestServer(options: { env?: Record<string, string> } 
     logs,
     services: app.services,
     repos,
+    notifier: app.notifier!,
     async stop() {
+      await app.notifier!.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await repos.close();
