@@ -26,6 +26,8 @@ import { siteRoutes } from './http/site-routes';
 import { Notifier, type RetryPolicy } from './domain/notify/worker';
 import { smtpTransport } from './outbound/mailer';
 import { webhookClient } from './outbound/webhook-client';
+import { NotificationService } from './domain/notify/service';
+import { notifyApi, notifyPages } from './http/notify-routes';
 
 export interface AppDeps {
   config: Config;
@@ -90,6 +92,15 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services;
   const app = express() as express.Express & { services: Services; notifier: Notifier | null };
   app.services = services;
   app.notifier = notifier;
+  const notify = new NotificationService({
+    repos: deps.repos,
+    notifications: deps.repos.notifications ?? null,
+    privacy: deps.privacy,
+    events,
+    moderation: services.moderation,
+    mail: config.smtpUrl !== null,
+    wake: () => notifier?.wake(),
+  });
 
   app.disable('x-powered-by');
   // Our own ETags are content hashes of cached answers; Express's would hash every body again.
@@ -144,7 +155,9 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services;
   );
   api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));
   api.use(siteRoutes({ access: services.access, sites: services.sites }));
+  api.use(notifyApi({ notify, comments: services.comments, access: services.access, origins, rateLimitStores: stores }));
   app.use('/api/v1', api);
+  app.use(notifyPages({ notify }));
   app.use(assetRoutes());
 
   app.use(notFoundHandler);

@@ -88,13 +88,23 @@ export class ModerationService {
     input: { action: ModerationAction; ids: string[]; reason?: string; trustAuthor?: boolean },
     now: number,
   ): Promise<StatusChangeResult[]> {
+    return this.actAs(site, this.actorOf(token), input, now);
+  }
+
+  /** The same actions for any actor: a token holder, or a moderator from a mailed link. */
+  async actAs(
+    site: Site,
+    actor: Actor,
+    input: { action: ModerationAction; ids: string[]; reason?: string; trustAuthor?: boolean },
+    now: number,
+  ): Promise<StatusChangeResult[]> {
     if (input.trustAuthor && input.action !== 'approve') throw invalidField('trustAuthor', 'not_allowed', 'goes only with approve');
     const results = await this.deps.repos.comments.changeStatuses({
       siteId: site.id,
       ids: input.ids,
       action: input.action,
       decide: decideFor(input.action),
-      actor: this.actorOf(token),
+      actor,
       reason: input.reason ?? null,
       clearReports: input.action === 'approve',
       includeAuthorsPending: input.trustAuthor === true,
