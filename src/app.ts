@@ -25,7 +25,7 @@ import { installCheck } from './http/install-check';
 import { siteRoutes } from './http/site-routes';
 import { Notifier, type RetryPolicy } from './domain/notify/worker';
 import { smtpTransport } from './outbound/mailer';
-import { webhookClient } from './outbound/webhook-client';
+import { webhookClient, webhookTargetCheck } from './outbound/webhook-client';
 import { NotificationService } from './domain/notify/service';
 import { notifyApi, notifyPages } from './http/notify-routes';
 
@@ -47,7 +47,13 @@ export interface Services {
   sites: SiteService;
 }
 
-export function buildServices(deps: { repos: Repositories; privacy: Privacy; events?: DomainEvents }): Services {
+export function buildServices(deps: {
+  repos: Repositories;
+  privacy: Privacy;
+  events?: DomainEvents;
+  /** Why a webhook URL may not be used (a private address), or null; without it only the URL's form is checked. */
+  checkWebhookTarget?: (url: string) => Promise<string | null>;
+}): Services {
   const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites) };
   const events = deps.events ?? new DomainEvents();
   return {
@@ -55,7 +61,7 @@ export function buildServices(deps: { repos: Repositories; privacy: Privacy; eve
     comments: new CommentService({ repos, privacy: deps.privacy, events }),
     moderation: new ModerationService({ repos, privacy: deps.privacy, events }),
     access: new AccessService({ repos }),
-    sites: new SiteService({ repos, events }),
+    sites: new SiteService({ repos, events, checkWebhookTarget: deps.checkWebhookTarget }),
   };
 }
 
@@ -86,7 +92,12 @@ export function buildApp(deps: AppDeps): express.Express & { services: Services;
   const cache = new SiteCache<CachedBody>();
   const events = new DomainEvents((err, event) => logger.error({ err, event: event.type }, 'event listener failed'));
   events.onAny((e) => cache.invalidate(e.siteId));
-  const services = buildServices({ repos: deps.repos, privacy: deps.privacy, events });
+  const services = buildServices({
+    repos: deps.repos,
+    privacy: deps.privacy,
+    events,
+    checkWebhookTarget: webhookTargetCheck(config.webhookAllowPrivate),
+  });
   const stores = deps.rateLimitStores ?? memoryStores;
   const notifier = buildNotifier(deps, events);
   const app = express() as express.Express & { services: Services; notifier: Notifier | null };

@@ -54,6 +54,19 @@ export async function resolvePublic(hostname: string, allowPrivate: boolean): Pr
   return addresses[0];
 }
 
+/** The settings' check of a webhook URL: the reason it is refused, or null. */
+export function webhookTargetCheck(allowPrivate: boolean): (url: string) => Promise<string | null> {
+  return async (url) => {
+    try {
+      await resolvePublic(new URL(url).hostname, allowPrivate);
+      return null;
+    } catch (err) {
+      if (err instanceof WebhookTargetRefused) return err.message.replace(/^\S+ /, 'the host ');
+      return 'the host does not resolve';
+    }
+  };
+}
+
 export function webhookClient(opts: { allowPrivate: boolean }): WebhookTransport {
   return {
     async post(url, body, headers) {
