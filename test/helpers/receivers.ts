@@ -20,7 +20,7 @@ export interface SmtpReceiver {
   stop(): Promise<void>;
 }
 
-export async function startSmtpReceiver(): Promise<SmtpReceiver> {
+export async function startSmtpReceiver(opts: { delayMs?: number } = {}): Promise<SmtpReceiver> {
   const mails: ReceivedMail[] = [];
   let waiters: (() => void)[] = [];
   const server = new SMTPServer({
@@ -43,7 +43,8 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
           },
         });
         for (const w of waiters) w();
-        callback();
+        // A slow server keeps the sender waiting for its answer after the mail has arrived.
+        setTimeout(() => callback(), opts.delayMs ?? 0);
       });
     },
   });
@@ -86,7 +87,7 @@ export interface WebhookReceiver {
   stop(): Promise<void>;
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(opts: { delayMs?: number } = {}): Promise<WebhookReceiver> {
   const requests: WebhookRequest[] = [];
   let waiters: (() => void)[] = [];
   const receiver: WebhookReceiver = {
@@ -127,9 +128,11 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const r: WebhookRequest = { url: req.url ?? '', headers: req.headers, body, json };
       const status = receiver.respond(requests.length, r);
       requests.push(r);
-      res.writeHead(status, status >= 300 && status < 400 ? { location: 'http://127.0.0.1:1/elsewhere' } : {});
-      res.end('ok');
       for (const w of waiters) w();
+      setTimeout(() => {
+        res.writeHead(status, status >= 300 && status < 400 ? { location: 'http://127.0.0.1:1/elsewhere' } : {});
+        res.end('ok');
+      }, opts.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
