@@ -12,7 +12,7 @@ import { authenticateToken, tokenOf } from './auth';
 import { cors, requireAllowedOrigin, siteOf, type OriginPolicy } from './origins';
 import { siteLimiter, type RateLimitStoreFactory } from './rate-limit';
 import { form, moderationBody, myCommentsBody, pageWords, sendPage, esc } from './notify-pages';
-import { siteParam } from './schemas';
+import { deliveriesQuery, myCommentsRequestBody, siteParam, type Answer, type deliveriesResponse, type mailFeaturesResponse, type myCommentsRequestResponse, type resendResponse } from './schemas';
 
 const tokenOfRequest = (req: Request): unknown => (req.body as Record<string, unknown> | undefined)?.t ?? req.query.t;
 
@@ -117,17 +117,8 @@ export function notifyPages(deps: { notify: NotificationService }): Router {
   return router;
 }
 
-const myCommentsBody_ = z
-  .object({ email: z.string({ error: 'is required' }).trim().max(254, 'must be at most 254 characters').pipe(z.email({ error: 'must be a valid e-mail address' })) })
-  .strict();
-const deliveriesQuery = z.object({
-  channel: z.enum(['webhook', 'mail']).default('webhook'),
-  cursor: z.coerce.number().int().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
-
 /** What an owner sees of a delivery: never the address a mail went to. */
-export const toDeliveryOut = (d: Delivery) => ({
+export const toDeliveryOut = (d: Delivery): Answer<typeof resendResponse>['delivery'] => ({
   id: d.id,
   deliveryId: d.deliveryId,
   channel: d.channel,
@@ -168,13 +159,13 @@ export function notifyApi(deps: {
   // The widget asks which mail features to show ("Notify me of replies", "My comments").
   router.get('/sites/:site/notifications', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=60');
-    res.json({ mail: notify.mailEnabled });
+    res.json({ mail: notify.mailEnabled } satisfies Answer<typeof mailFeaturesResponse>);
   });
 
   router.post('/sites/:site/my-comments', requireAllowedOrigin(deps.origins), requests, async (req, res) => {
-    const { email } = myCommentsBody_.parse(req.body ?? {});
+    const { email } = myCommentsRequestBody.parse(req.body ?? {});
     await notify.requestMyComments(siteOf(res).id, email, Date.now());
-    res.status(202).json({ status: 'sent' });
+    res.status(202).json({ status: 'sent' } satisfies Answer<typeof myCommentsRequestResponse>);
   });
 
   const owner: RequestHandler[] = [
@@ -189,7 +180,7 @@ export function notifyApi(deps: {
     const q = deliveriesQuery.parse(req.query);
     const r = await notify.deliveries(res.locals.site as Site, q);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ items: r.items.map(toDeliveryOut), nextCursor: r.nextCursor === null ? null : String(r.nextCursor) });
+    res.json({ items: r.items.map(toDeliveryOut), nextCursor: r.nextCursor === null ? null : String(r.nextCursor) } satisfies Answer<typeof deliveriesResponse>);
   });
 
   router.post('/sites/:site/deliveries/:id/resend', ...owner, async (req, res) => {

@@ -45,6 +45,10 @@ const ops: Op[] = [
   { id: 'getSite', method: 'get', path: '/sites/{site}', summary: 'One site, with comment counts, last activity and where the widget was seen', auth: 'bearer', ok: 200, response: s.siteResponse, errors: [401, 404] },
   { id: 'listTokens', method: 'get', path: '/tokens', summary: 'Tokens (owner)', auth: 'bearer', ok: 200, response: s.tokensResponse, errors: [401, 403] },
   { id: 'createToken', method: 'post', path: '/tokens', summary: 'Create a token (owner); the secret is shown once', auth: 'bearer', body: s.tokenCreateBody, ok: 201, response: s.tokenCreatedResponse, errors: [400, 401, 403, 404] },
+  { id: 'mailFeatures', method: 'get', path: '/sites/{site}/notifications', summary: 'Whether the service sends mail (the widget shows its mail options then)', ok: 200, response: s.mailFeaturesResponse, errors: [404] },
+  { id: 'requestMyComments', method: 'post', path: '/sites/{site}/my-comments', summary: 'Mail the address a link to the page of its comments (the same answer whether or not it has any)', body: s.myCommentsRequestBody, ok: 202, response: s.myCommentsRequestResponse, errors: [400, 403, 404, 429] },
+  { id: 'listDeliveries', method: 'get', path: '/sites/{site}/deliveries', summary: 'Webhook and mail deliveries, newest first (owner)', auth: 'bearer', query: s.deliveriesQuery, ok: 200, response: s.deliveriesResponse, errors: [400, 401, 403, 404] },
+  { id: 'resendDelivery', method: 'post', path: '/sites/{site}/deliveries/{id}/resend', summary: 'Send a finished delivery again, same delivery id (owner)', auth: 'bearer', ok: 202, response: s.resendResponse, errors: [401, 403, 404] },
   { id: 'revokeToken', method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token (owner)', auth: 'bearer', ok: 204, errors: [401, 403, 404] },
 ];
 
