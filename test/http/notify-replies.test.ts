@@ -253,6 +253,9 @@ describe('reply mail', () => {
     expect(log.body.items.length).toBeGreaterThanOrEqual(2);
     expect(log.body.items[0]).toMatchObject({ channel: 'mail', event: 'reply', state: 'delivered', attempts: 1, url: null });
     const thread = await call(server, 'GET', '/api/v1/sites/demo/comments?page=/post');
+    // Delivered mail keeps no address, not even encrypted; and it cannot be sent again.
+    expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE recipient_enc IS NOT NULL`).get()).toEqual({ n: 0 });
+    expect((await call(server, 'POST', `/api/v1/sites/demo/deliveries/${log.body.items[0].id}/resend`, { token: server.ownerToken })).status).toBe(404);
     for (const text of [log.text, thread.text, server.logs.join('\n'), JSON.stringify(db.prepare('SELECT payload, last_error FROM outbox').all())]) {
       expect(text).not.toContain(ADA);
       expect(text).not.toContain('bob@example.com');

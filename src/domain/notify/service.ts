@@ -173,10 +173,13 @@ export class NotificationService {
     return { items, nextCursor: rows.length > opts.limit ? items[items.length - 1].id : null };
   }
 
-  /** "Send again": the same delivery, same id, back in line now. Only a finished one; one on its way is left alone. */
+  /**
+   * "Send again": the same webhook delivery, same id, back in line now. Only a finished one; one on its way is left
+   * alone. Mail cannot be sent again: a finished mail no longer keeps its address.
+   */
   async resend(site: Site, id: number, now: number): Promise<Delivery> {
     const d = await this.store.resend(site.id, id, now);
-    if (!d) throw notFound('Finished delivery');
+    if (!d) throw notFound('Finished webhook delivery');
     this.deps.wake();
     return d;
   }

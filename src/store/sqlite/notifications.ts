@@ -86,6 +86,8 @@ export class SqliteNotifications implements NotificationRepository {
       releaseStale: p(`UPDATE outbox SET state = 'pending', claimed_until = NULL WHERE state = 'sending' AND claimed_until < ?`),
       attempt: p(`UPDATE outbox SET state = @state, attempts = attempts + 1, last_attempt_at = @now, last_status = @status,
           last_error = @error, next_attempt_at = coalesce(@nextAttemptAt, next_attempt_at), claimed_until = NULL,
+          -- A finished mail keeps no address: the encrypted recipient goes once it is no longer needed.
+          recipient_enc = CASE WHEN @state = 'pending' THEN recipient_enc ELSE NULL END,
           delivered_at = CASE WHEN @state = 'delivered' THEN @now ELSE delivered_at END
         WHERE id = @id`),
       nextDue: p(`SELECT min(next_attempt_at) AS t FROM outbox WHERE state = 'pending'`),
@@ -94,7 +96,7 @@ export class SqliteNotifications implements NotificationRepository {
       list: p(`SELECT * FROM outbox WHERE site_id = @siteId AND channel = @channel AND id < @beforeId ORDER BY id DESC LIMIT @limit`),
       get: p('SELECT * FROM outbox WHERE id = ?'),
       resend: p(`UPDATE outbox SET state = 'pending', next_attempt_at = @now, created_at = @now, claimed_until = NULL
-        WHERE id = @id AND site_id = @siteId AND state IN ('delivered','failed','cancelled')`),
+        WHERE id = @id AND site_id = @siteId AND channel = 'webhook' AND state IN ('delivered','failed','cancelled')`),
       subscriber: p('SELECT * FROM subscribers WHERE site_id = ? AND email_hmac = ?'),
       confirm: p(`UPDATE subscribers SET state = 'confirmed', confirmed_at = coalesce(confirmed_at, @now), updated_at = @now
         WHERE site_id = @siteId AND email_hmac = @emailHmac AND state IN ('pending','confirmed')`),
