@@ -36,6 +36,11 @@ import { ImportJobs } from './domain/import-jobs';
 import { importUploadRoutes, transferRoutes } from './http/transfer-routes';
 import { LiveUpdates } from './domain/live';
 import { StreamHub } from './http/stream';
+import { Notifier, type RetryPolicy } from './domain/notify/worker';
+import { smtpTransport } from './outbound/mailer';
+import { webhookClient, webhookTargetCheck } from './outbound/webhook-client';
+import { NotificationService } from './domain/notify/service';
+import { notifyApi, notifyPages } from './http/notify-routes';
 
 export interface AppDeps {
   config: Config;
@@ -51,12 +56,16 @@ export interface AppDeps {
   shareState?: (local: { events: DomainEvents; answers: SuspendableCache }) => void;
   /** Live-stream heartbeat; 25 s unless a test needs it sooner. */
   streamHeartbeatMs?: number;
+  /** Retry timing and parallelism of the notifier (tests shorten the delays). */
+  notifier?: { retry?: RetryPolicy; concurrency?: number };
 }
 
 export type App = express.Express & {
   services: Services;
   cache: AnswerCache<CachedBody>;
   streams: StreamHub;
+  /** The outbox worker, when the store keeps an outbox (SQLite); main.ts starts it. */
+  notifier: Notifier | null;
   metrics: Metrics;
   /** From now on /readyz fails and answers close their connections, so a balancer sends new work elsewhere. */
   drain(): void;
@@ -80,6 +89,8 @@ export function buildServices(deps: {
   events?: DomainEvents;
   locks?: KeyedLocks;
   onError?: (err: unknown) => void;
+  /** Why a webhook URL may not be used (a private address), or null; without it only the URL's form is checked. */
+  checkWebhookTarget?: (url: string) => Promise<string | null>;
 }): Services {
   const events = deps.events ?? new DomainEvents();
   const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites, events) };
@@ -93,8 +104,30 @@ export function buildServices(deps: {
     comments: new CommentService({ repos, privacy: deps.privacy, events, locks: deps.locks }),
     moderation: new ModerationService({ repos, privacy: deps.privacy, events }),
     access: new AccessService({ repos }),
-    sites: new SiteService({ repos, events }),
+    sites: new SiteService({ repos, events, checkWebhookTarget: deps.checkWebhookTarget }),
   };
+}
+
+/** The outbox worker, when the store keeps an outbox; main.ts starts it, tests may drive it with runOnce(now). */
+function buildNotifier(deps: AppDeps, events: DomainEvents): Notifier | null {
+  const { config, logger, repos } = deps;
+  if (!repos.notifications) return null;
+  const notifier = new Notifier({
+    repos,
+    notifications: repos.notifications,
+    privacy: deps.privacy,
+    publicUrl: config.publicUrl,
+    mail: config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : null,
+    webhooks: webhookClient({ allowPrivate: config.webhookAllowPrivate }),
+    retry: deps.notifier?.retry,
+    concurrency: deps.notifier?.concurrency,
+    onError: (err, what) => logger.error({ err }, `notifications: failed ${what}`),
+    onAttempt: (d, o) =>
+      logger.debug({ delivery: d.deliveryId, channel: d.channel, topic: d.topic, state: o.state, status: o.status }, 'delivery attempt'),
+  });
+  // Committed changes wake the worker at once; the journal, not the event, is what makes them durable.
+  events.onAny(() => notifier.wake());
+  return notifier;
 }
 
 export function buildApp(deps: AppDeps): App {
@@ -112,11 +145,14 @@ export function buildApp(deps: AppDeps): App {
     events,
     locks: deps.locks,
     onError: (err) => logger.error({ err }, 'live update failed'),
+    checkWebhookTarget: webhookTargetCheck(config.webhookAllowPrivate),
   });
   deps.shareState?.({ events, answers: cache });
   const stores = deps.rateLimitStores ?? memoryStores;
+  const notifier = buildNotifier(deps, events);
   const app = express() as App;
   app.services = services;
+  app.notifier = notifier;
   app.cache = cache;
   app.streams = new StreamHub(services.live, { ...config.streams, heartbeatMs: deps.streamHeartbeatMs ?? 25_000 });
   app.metrics = deps.metrics ?? new Metrics();
@@ -126,6 +162,15 @@ export function buildApp(deps: AppDeps): App {
   app.drain = () => {
     draining = true;
   };
+  const notify = new NotificationService({
+    repos: deps.repos,
+    notifications: deps.repos.notifications ?? null,
+    privacy: deps.privacy,
+    events,
+    moderation: services.moderation,
+    mail: config.smtpUrl !== null,
+    wake: () => notifier?.wake(),
+  });
 
   app.disable('x-powered-by');
   // Our own ETags are content hashes of cached answers; Express's would hash every body again.
@@ -200,7 +245,9 @@ export function buildApp(deps: AppDeps): App {
   api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));
   api.use(siteRoutes({ access: services.access, sites: services.sites }));
   api.use(transferRoutes(transfer));
+  api.use(notifyApi({ notify, comments: services.comments, access: services.access, origins, rateLimitStores: stores }));
   app.use('/api/v1', api);
+  app.use(notifyPages({ notify }));
   app.use(assetRoutes());
 
   app.use(notFoundHandler);

@@ -28,6 +28,10 @@ const envSchema = z.object({
   REDIS_PREFIX: z.string().max(100, 'must be at most 100 characters').default('marginalia:'),
   STREAMS_PER_IP: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1).max(1_000_000).default(20),
   STREAMS_MAX: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1).max(1_000_000).default(10_000),
+  // The URL may hold a password: the message names the rule, never the value.
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().max(320).refine((v) => !/[\r\n]/.test(v), 'must be one line').optional(),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
 });
 
 export interface Config {
@@ -55,6 +59,11 @@ export interface Config {
   readonly redisPrefix: string;
   /** Live-update streams: open at once per client address, and in all. */
   readonly streams: { readonly perIp: number; readonly max: number };
+  /** null: no mail is sent and no mail feature shows. */
+  readonly smtpUrl: string | null;
+  readonly mailFrom: string;
+  /** Let webhooks reach private and loopback addresses (a receiver on the same network). */
+  readonly webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -69,13 +78,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     dataDir,
     databasePath: e.DATABASE_PATH ? path.resolve(e.DATABASE_PATH) : path.join(dataDir, 'marginalia.db'),
     secretKey: e.SECRET_KEY,
-    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     cacheMaxBytes: e.CACHE_MAX_BYTES,
@@ -86,5 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     streams: Object.freeze({ perIp: e.STREAMS_PER_IP, max: e.STREAMS_MAX }),
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM ?? `Marginalia <marginalia@${new URL(publicUrl).hostname}>`,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
   });
 }

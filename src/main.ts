@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     logger.info({ url: config.publicUrl, port: config.port }, 'Marginalia is listening');
     if (firstStart) announceFirstStart(firstStart, config.publicUrl, process.stdout, logger);
   });
+  void app.notifier?.start().catch((err) => logger.error({ err }, 'notifications: the outbox worker did not start'));
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -56,10 +57,12 @@ async function main(): Promise<void> {
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     server.close(() => {
       clearInterval(sweep);
-      void Promise.all([repos.close(), shared.close()]).then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      });
+      void Promise.resolve(app.notifier?.stop())
+        .then(() => Promise.all([repos.close(), shared.close()]))
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        });
     });
     server.closeIdleConnections();
     setTimeout(() => {

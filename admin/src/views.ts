@@ -247,7 +247,7 @@ export async function renderLog(app: App): Promise<void> {
           'tr',
           {},
           h('td', {}, when(a.createdAt)),
-          h('td', {}, a.actor.type === 'token' ? a.actor.label || a.actor.id : a.actor.type),
+          h('td', {}, a.actor.type === 'token' ? a.actor.label || a.actor.id : a.actor.type === 'mail' ? `${a.actor.address} (mail link)` : a.actor.type),
           h('td', {}, a.action),
           h('td', {}, `${a.from ?? '—'} → ${a.to}`),
           h('td', {}, h('code', {}, a.commentId)),

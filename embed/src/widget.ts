@@ -120,7 +120,8 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
       input, err);
   };
 
-  let hp: HTMLInputElement, remember: HTMLInputElement, formMsg: El, submitBtn: El, cancelReplyBtn: El;
+  let hp: HTMLInputElement, remember: HTMLInputElement, notify: HTMLInputElement, formMsg: El, submitBtn: El, cancelReplyBtn: El;
+  let mineMsg: El;
   const formTitle = h('h3', { id: id + 'title' }, t.title);
   const section = h('section', { class: 'respond' }, formTitle,
     h('form', {
@@ -142,11 +143,33 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
       h('div', { class: 'check' },
         (remember = h('input', { type: 'checkbox', id: id + 'remember' })),
         h('label', { for: id + 'remember' }, t.remember)),
+      // Shown only when the service sends mail (it says so at /notifications).
+      h('div', { class: 'check mail', hidden: true },
+        (notify = h('input', { type: 'checkbox', id: id + 'notify' })),
+        h('label', { for: id + 'notify' }, t.notify)),
       (formMsg = h('p', { class: 'msg', role: 'alert', 'aria-live': 'assertive' })),
       h('div', { class: 'actions' },
         (submitBtn = h('button', { type: 'submit', class: 'btn primary' }, t.post)),
-        (cancelReplyBtn = btn(t.cancelReply, () => cancelReply(true))))));
+        (cancelReplyBtn = btn(t.cancelReply, () => cancelReply(true))))),
+    h('p', { class: 'mail', hidden: true }, btn(t.mine, () => void askForMine(), 'ghost')),
+    (mineMsg = h('p', { class: 'msg', role: 'status', 'aria-live': 'polite' })));
   cancelReplyBtn.hidden = true;
+  void call<{ mail: boolean }>('GET', sitePath + '/notifications').then(
+    (r) => r.data && r.data.mail && section.querySelectorAll<El>('.mail').forEach((el) => (el.hidden = false)),
+    () => {},
+  );
+
+  /** "My comments": a mail with a link to a page listing the reader's comments, sent to the address in the form. */
+  async function askForMine(): Promise<void> {
+    const email = inputs.email.value.trim();
+    if (!email) {
+      mineMsg.textContent = t.mineNeedsEmail;
+      inputs.email.focus();
+      return;
+    }
+    const r = await send(() => call('POST', sitePath + '/my-comments', { email }), mineMsg);
+    if (r) mineMsg.textContent = r.status == 202 ? t.mineSent : problemText(r);
+  }
 
   const me = loadIdentity();
   if (me) {
@@ -659,6 +682,7 @@ export async function mountThread(root: ShadowRoot, o: Options, signal: AbortSig
         body: d.body,
         hp: hp.value || undefined,
         formToken: formTokenValue,
+        notify: notify.checked || undefined,
       } satisfies NewComment, undefined, voterKey()), formMsg);
       if (r && r.status == 201 && r.data && r.data.comment) posted(r.data, d, to);
       else if (r) showErrors(...problem(r));

@@ -23,6 +23,8 @@ export interface PostInput {
   body: string;
   hp?: string;
   formToken?: string;
+  /** "Notify me of replies by email". */
+  notify?: boolean;
 }
 
 export interface RequestMeta {
@@ -251,6 +253,7 @@ export class CommentService {
         now,
         comments: repos.comments,
         bans: repos.bans,
+        isVerified: async () => ((await repos.notifications?.subscriber(siteId, emailHmac))?.confirmedAt ?? null) !== null,
       });
       const editToken = newSecret('et');
       // What a spam post says its page is called is not believed: it never names a page.
@@ -275,6 +278,7 @@ export class CommentService {
         editTokenHash: sha256Hex(editToken),
         createdAt: now,
         voterHmac: meta.voter && VOTER_KEY.test(meta.voter) ? privacy.voterHmac(siteId, meta.voter) : null,
+        notify: input.notify === true && verdict.status !== 'spam',
       });
       return { comment, editToken };
     });

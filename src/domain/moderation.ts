@@ -90,14 +90,24 @@ export class ModerationService {
     input: { action: ModerationAction; ids: string[]; reason?: string; trustAuthor?: boolean },
     now: number,
   ): Promise<StatusChangeResult[]> {
+    return this.actAs(site, this.actorOf(token), input, now);
+  }
+
+  /** The same actions for any actor: a token holder, or a moderator from a mailed link. */
+  async actAs(
+    site: Site,
+    actor: Actor,
+    input: { action: ModerationAction; ids: string[]; reason?: string; trustAuthor?: boolean },
+    now: number,
+  ): Promise<StatusChangeResult[]> {
     if (input.trustAuthor && input.action !== 'approve') throw invalidField('trustAuthor', 'not_allowed', 'goes only with approve');
-    if (input.action === 'feature' || input.action === 'unfeature') return this.feature(site, token, input.action === 'feature', input, now);
+    if (input.action === 'feature' || input.action === 'unfeature') return this.feature(site, actor, input.action === 'feature', input, now);
     const { results, pageIds } = await this.deps.repos.comments.changeStatuses({
       siteId: site.id,
       ids: input.ids,
       action: input.action,
       decide: decideFor(input.action),
-      actor: this.actorOf(token),
+      actor,
       reason: input.reason ?? null,
       clearReports: input.action === 'approve',
       includeAuthorsPending: input.trustAuthor === true,
@@ -112,12 +122,12 @@ export class ModerationService {
   }
 
   /** Featuring is not a status change, but it is audited like one; only approved comments can be featured. */
-  private async feature(site: Site, token: Token, featured: boolean, input: { ids: string[]; reason?: string }, now: number) {
+  private async feature(site: Site, actor: Actor, featured: boolean, input: { ids: string[]; reason?: string }, now: number) {
     const results = await this.deps.repos.comments.setFeatured({
       siteId: site.id,
       ids: input.ids,
       featured,
-      actor: this.actorOf(token),
+      actor,
       reason: input.reason ?? null,
       now,
     });

@@ -20,6 +20,7 @@ import type {
 } from './types';
 import type { SiteSettings } from './settings';
 import type { TransferRepository } from './transfer-ports';
+import type { NotificationRepository } from './notify/types';
 
 export interface SiteRepository {
   get(id: string): Promise<Site | null>;
@@ -223,6 +224,8 @@ export interface Repositories {
   bans: BanRepository;
   /** Imports, exports and erasure (src/domain/transfer-ports.ts); absent in a store that cannot do them yet. */
   transfer?: TransferRepository;
+  /** The outbox, subscribers and mailed links; a store without it runs with notifications off. */
+  notifications?: NotificationRepository;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -6,12 +6,13 @@ export interface Keys {
   encryption: Buffer;
   hmac: Buffer;
   formToken: Buffer;
+  links: Buffer;
 }
 
 export function deriveKeys(secretKeyBase64: string): Keys {
   const ikm = Buffer.from(secretKeyBase64, 'base64');
   const derive = (info: string) => Buffer.from(crypto.hkdfSync('sha256', ikm, Buffer.alloc(0), info, 32));
-  return { encryption: derive('marginalia email aes-256-gcm'), hmac: derive('marginalia hmac'), formToken: derive('marginalia form token') };
+  return { encryption: derive('marginalia email aes-256-gcm'), hmac: derive('marginalia hmac'), formToken: derive('marginalia form token'), links: derive('marginalia signed links') };
 }
 
 export function normaliseEmail(email: string): string {
@@ -63,6 +64,30 @@ export class Privacy {
     return `${issuedAt.toString(36)}.${mac}`;
   }
 
+  /** A token for a link in a mail: the claims in base64url JSON and their HMAC. Anyone may read it; nobody can alter it. */
+  signLink(claims: LinkClaims): string {
+    const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return `${body}.${crypto.createHmac('sha256', this.keys.links).update(body).digest('base64url')}`;
+  }
+
+  /** The claims of a link this service signed for `purpose`, or null when forged, altered, expired or for another use. */
+  verifyLink(token: unknown, purpose: string, now: number): LinkClaims | null {
+    if (typeof token !== 'string' || token.length > 2000) return null;
+    const [body, mac, extra] = token.split('.');
+    if (!body || !mac || extra !== undefined) return null;
+    const expected = Buffer.from(crypto.createHmac('sha256', this.keys.links).update(body).digest('base64url'));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return null;
+    let claims: LinkClaims;
+    try {
+      claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      return null;
+    }
+    if (!claims || claims.p !== purpose || typeof claims.exp !== 'number' || claims.exp <= now) return null;
+    return claims;
+  }
+
   /** The time the token was issued for this site, or null when it is missing or forged. */
   verifyFormToken(siteId: string, token: string | undefined): number | null {
     if (!token) return null;
@@ -75,6 +100,9 @@ export class Privacy {
     return given.length === expected.length && crypto.timingSafeEqual(given, expected) && t === issuedAt.toString(36) ? issuedAt : null;
   }
 }
+
+/** What a signed link in a mail carries: its purpose, its fields, and when it stops working. */
+export type LinkClaims = { p: string; exp: number } & Record<string, string | number>;
 
 export function sha256Hex(value: string): string {
   return crypto.createHash('sha256').update(value).digest('hex');

@@ -41,6 +41,53 @@ const rateLimitsShape = {
   votesPerMinute: int(1, 100_000),
 };
 
+export const mailLanguages = ['en', 'fr'] as const;
+export type MailLanguage = (typeof mailLanguages)[number];
+
+export const webhookEvents = [
+  'comment.created',
+  'comment.approved',
+  'comment.status_changed',
+  'comment.reported',
+  'comment.edited',
+  'comment.deleted',
+] as const;
+export type WebhookEvent = (typeof webhookEvents)[number];
+
+const webhookUrl = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .max(2048, 'must be at most 2048 characters')
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without credentials');
+
+const webhookShape = z
+  .object({
+    url: webhookUrl,
+    events: z.array(z.enum(webhookEvents, { error: `must be one of ${webhookEvents.join(', ')}` })).min(1, 'name at least one event').max(webhookEvents.length),
+    secret: z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters').max(200, 'must be at most 200 characters'),
+  })
+  .strict();
+
+const moderatorShape = z
+  .object({
+    email: z.string({ error: 'must be a string' }).trim().max(254, 'must be at most 254 characters').pipe(z.email({ error: 'must be a valid e-mail address' })),
+    on: z.enum(['pending', 'reported', 'all'], { error: 'must be one of pending, reported, all' }),
+  })
+  .strict();
+
+const notificationsShape = {
+  moderators: z.array(moderatorShape).max(20, 'at most 20 moderators'),
+  /** 0: one mail per comment; otherwise one digest per moderator at most every so many minutes. */
+  digestMinutes: int(0, 1440),
+};
+
 /** Every setting and its rule, without defaults: an owner's partial edit must not reset what it leaves out. */
 const settingsShape = {
   origins: z.array(origin, { error: 'must be a list of origins' }).max(50, 'at most 50 origins'),
@@ -56,6 +103,12 @@ const settingsShape = {
   votes: z.enum(votePolicies),
   limits: z.object(limitsShape).strict(),
   rateLimits: z.object(rateLimitsShape).strict(),
+  notifications: z.object(notificationsShape).strict(),
+  webhooks: z.array(webhookShape).max(10, 'at most 10 webhooks'),
+  /** The language of the mails the site sends. */
+  language: z.enum(mailLanguages, { error: `must be one of ${mailLanguages.join(', ')}` }),
+  /** With `first-time` moderation, only an address confirmed by mail can be trusted. */
+  requireVerifiedEmail: z.boolean({ error: 'must be true or false' }),
 };
 
 export const DEFAULT_SETTINGS = Object.freeze({
@@ -72,6 +125,10 @@ export const DEFAULT_SETTINGS = Object.freeze({
   votes: 'up' as VotePolicy,
   limits: { nameMax: 100, bodyMax: 10_000 },
   rateLimits: { postsPerMinute: 5, reportsPerHour: 10, readsPerMinute: 600, moderationPerMinute: 1200, votesPerMinute: 30 },
+  notifications: { moderators: [] as { email: string; on: 'pending' | 'reported' | 'all' }[], digestMinutes: 0 },
+  webhooks: [] as { url: string; events: WebhookEvent[]; secret: string }[],
+  language: 'en' as MailLanguage,
+  requireVerifiedEmail: false,
 });
 
 export const siteSettingsSchema = z.object(settingsShape).strict();
@@ -84,6 +141,7 @@ export const siteSettingsPatchSchema = z
     ...settingsShape,
     limits: z.object(limitsShape).partial().strict(),
     rateLimits: z.object(rateLimitsShape).partial().strict(),
+    notifications: z.object(notificationsShape).partial().strict(),
   })
   .partial()
   .strict();
@@ -99,6 +157,7 @@ export function mergeSettings(current: SiteSettings, patch: SiteSettingsPatch): 
     ...patch,
     limits: { ...current.limits, ...patch.limits },
     rateLimits: { ...current.rateLimits, ...patch.rateLimits },
+    notifications: { ...current.notifications, ...patch.notifications },
   });
 }
 

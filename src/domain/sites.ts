@@ -11,7 +11,7 @@ import {
   type SiteSettingsPatch,
 } from './settings';
 import { hasBidiControls, hasControlCharacters, hasLoneSurrogate } from './text';
-import { forbidden, notFound } from './errors';
+import { forbidden, invalidField, notFound } from './errors';
 import { covers } from './access';
 import type { DomainEvents } from './events';
 
@@ -48,7 +48,7 @@ export interface SiteOverview {
 
 export class SiteService {
   constructor(
-    private readonly deps: { repos: Repositories; events: DomainEvents },
+    private readonly deps: { repos: Repositories; events: DomainEvents; checkWebhookTarget?: (url: string) => Promise<string | null> },
   ) {}
 
   /** `settings` sets anything else at creation (tests, scripts); the fields of `NewSite` win over it. */
@@ -85,6 +85,13 @@ export class SiteService {
   async update(id: string, changes: { name?: string; settings?: SiteSettingsPatch }): Promise<Site> {
     const site = await this.get(id);
     const settings = changes.settings ? mergeSettings(site.settings, changes.settings) : undefined;
+    if (changes.settings?.webhooks && this.deps.checkWebhookTarget) {
+      // Checked on the resolved address here, and again at every send (the name may resolve elsewhere later).
+      for (const [i, hook] of changes.settings.webhooks.entries()) {
+        const refused = await this.deps.checkWebhookTarget(hook.url);
+        if (refused) throw invalidField(`webhooks.${i}.url`, 'not_allowed', `must reach a public address: ${refused}`);
+      }
+    }
     const updated = await this.deps.repos.sites.update(id, { name: changes.name, settings });
     this.deps.events.emit({ type: 'site.changed', siteId: id, at: Date.now() });
     return updated!;

@@ -109,9 +109,12 @@ export type NewComment = Pick<
   voterHmac?: string | null;
   bodyHash: string;
   editTokenHash: string;
+  /** The author asked for mail when someone replies. */
+  notify?: boolean;
 };
 
-export type Actor = { type: 'system' } | { type: 'author' } | { type: 'token'; id: string };
+/** `mail`: a moderator acting from a signed link in a notification mail, known by the address it was sent to. */
+export type Actor = { type: 'system' } | { type: 'author' } | { type: 'token'; id: string } | { type: 'mail'; address: string };
 
 export interface AuditEntry {
   id: number;

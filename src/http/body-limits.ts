@@ -42,6 +42,7 @@ const postComment = object({
   body: characters(10_000),
   hp: units(1000),
   formToken: units(200),
+  notify: 5,
 });
 
 /** POST /sites/:site/moderation/actions: the largest moderation body apart from settings. */
@@ -62,6 +63,10 @@ const settingsPatch = object({
   votes: units(6),
   limits: object({ nameMax: NUMBER, bodyMax: NUMBER }),
   rateLimits: object({ postsPerMinute: NUMBER, reportsPerHour: NUMBER, readsPerMinute: NUMBER, moderationPerMinute: NUMBER, votesPerMinute: NUMBER }),
+  notifications: object({ moderators: array(20, object({ email: units(254), on: units(8) })), digestMinutes: NUMBER }),
+  webhooks: array(10, object({ url: units(2048), events: array(6, units(22)), secret: units(200) })),
+  language: units(2),
+  requireVerifiedEmail: 5,
 });
 
 /** Every JSON body of the API except site settings. */

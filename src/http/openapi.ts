@@ -56,6 +56,10 @@ const ops: Op[] = [
   { id: 'startImport', method: 'post', path: '/sites/{site}/import', summary: 'Import a Disqus, WordPress or Marginalia export (owner): the file is the body; runs in the background', auth: 'bearer', query: t.importQuery, fileBody: true, ok: 202, response: t.importStartedResponse, errors: [400, 401, 403, 404, 413] },
   { id: 'getImport', method: 'get', path: '/sites/{site}/imports/{id}', summary: "An import's state, progress and counts (owner)", auth: 'bearer', ok: 200, response: t.importStatusResponse, errors: [401, 403, 404] },
   { id: 'erasePerson', method: 'post', path: '/sites/{site}/moderation/erase', summary: "Erase every comment of an e-mail on the site: author, e-mail, website and body (owner)", auth: 'bearer', body: t.eraseBody, ok: 200, response: t.eraseResponse, errors: [400, 401, 403, 404] },
+  { id: 'mailFeatures', method: 'get', path: '/sites/{site}/notifications', summary: 'Whether the service sends mail (the widget shows its mail options then)', ok: 200, response: s.mailFeaturesResponse, errors: [404] },
+  { id: 'requestMyComments', method: 'post', path: '/sites/{site}/my-comments', summary: 'Mail the address a link to the page of its comments (the same answer whether or not it has any)', body: s.myCommentsRequestBody, ok: 202, response: s.myCommentsRequestResponse, errors: [400, 403, 404, 429] },
+  { id: 'listDeliveries', method: 'get', path: '/sites/{site}/deliveries', summary: 'Webhook and mail deliveries, newest first (owner)', auth: 'bearer', query: s.deliveriesQuery, ok: 200, response: s.deliveriesResponse, errors: [400, 401, 403, 404] },
+  { id: 'resendDelivery', method: 'post', path: '/sites/{site}/deliveries/{id}/resend', summary: 'Send a finished delivery again, same delivery id (owner)', auth: 'bearer', ok: 202, response: s.resendResponse, errors: [401, 403, 404] },
   { id: 'revokeToken', method: 'delete', path: '/tokens/{id}', summary: 'Revoke a token (owner)', auth: 'bearer', ok: 204, errors: [401, 403, 404] },
 ];
 

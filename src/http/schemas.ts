@@ -79,6 +79,7 @@ export const postCommentBody = z
     body: textField(1, 10_000, true),
     hp: z.string().max(1000).optional(),
     formToken: z.string().max(200).optional(),
+    notify: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict()
   .meta({ id: 'NewComment' });
@@ -352,6 +353,7 @@ export const auditSchema = z
       z.object({ type: z.literal('system') }),
       z.object({ type: z.literal('author') }),
       z.object({ type: z.literal('token'), id: z.string(), label: z.string().nullable() }),
+      z.object({ type: z.literal('mail'), address: z.string() }),
     ]),
     action: z.string(),
     from: z.string().nullable(),
@@ -420,3 +422,42 @@ export const siteResponse = z.object({ site: siteSchema }).meta({ id: 'SiteAnswe
 
 /** The body a route answers with, as the OpenAPI document publishes it: `res.json(body satisfies Answer<typeof x>)`. */
 export type Answer<S extends z.ZodType> = z.output<S>;
+
+// ---- notifications (docs/notifications.md) ----
+
+export const mailFeaturesResponse = z.object({ mail: z.boolean() }).meta({ id: 'MailFeatures' });
+export const myCommentsRequestBody = z
+  .object({
+    email: z
+      .string({ error: 'is required' })
+      .trim()
+      .max(254, 'must be at most 254 characters')
+      .pipe(z.email({ error: 'must be a valid e-mail address' })),
+  })
+  .strict()
+  .meta({ id: 'MyCommentsRequest' });
+export const myCommentsRequestResponse = z.object({ status: z.literal('sent') }).meta({ id: 'MyCommentsRequested' });
+export const deliveriesQuery = z.object({
+  channel: z.enum(['webhook', 'mail']).default('webhook'),
+  cursor: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const deliverySchema = z
+  .object({
+    id: z.number().int(),
+    deliveryId: z.string(),
+    channel: z.enum(['webhook', 'mail']),
+    event: z.string(),
+    url: z.string().nullable(),
+    state: z.enum(['pending', 'sending', 'delivered', 'failed', 'cancelled']),
+    attempts: z.number().int(),
+    lastStatus: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    createdAt: z.string(),
+    lastAttemptAt: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+    deliveredAt: z.string().nullable(),
+  })
+  .meta({ id: 'Delivery' });
+export const deliveriesResponse = z.object({ items: z.array(deliverySchema), nextCursor: z.string().nullable() }).meta({ id: 'Deliveries' });
+export const resendResponse = z.object({ delivery: deliverySchema }).meta({ id: 'DeliveryResent' });

@@ -9,6 +9,7 @@ import { SqliteSiteActivity } from './sqlite/site-activity';
 import { retryWhenBusy } from './sqlite/busy';
 import { openPostgresStore } from './postgres';
 import { SqliteTransfer } from './sqlite/transfer';
+import { SqliteNotifications } from './sqlite/notifications';
 
 export { migrate, MigrationError } from './migrate';
 export { openDatabase } from './db';
@@ -26,6 +27,7 @@ export function createSqliteRepositories(db: Db): Repositories {
     bans: retryWhenBusy(new SqliteBans(db)),
     // Not wrapped: an import run hands out synchronous batch writers, which take the write lock for each batch.
     transfer: new SqliteTransfer(db),
+    notifications: retryWhenBusy(new SqliteNotifications(db)),
     async ping() {
       return (ping.get() as { ok: number }).ok === 1;
     },

@@ -15,6 +15,7 @@ import { buildApp, type App, type Services } from '../../src/app';
 import { bootstrap, loadOrCreateSecretKey } from '../../src/bootstrap';
 import { openSharedState } from '../../src/shared-state';
 import type { Repositories } from '../../src/domain/ports';
+import type { Notifier, RetryPolicy } from '../../src/domain/notify/worker';
 
 export interface TestServer {
   baseUrl: string;
@@ -33,11 +34,19 @@ export interface TestServer {
   closeStreams(): void;
   /** How many live streams are open. */
   openStreams(): number;
+  /** The outbox worker; started only with `notifier: 'auto'`, else driven by the test with runOnce(now). */
+  notifier: Notifier;
   stop(): Promise<void>;
 }
 
 export async function startTestServer(
-  options: { env?: Record<string, string>; /** Parent of the temp DATA_DIR. */ under?: string; streamHeartbeatMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    /** Parent of the temp DATA_DIR. */ under?: string;
+    streamHeartbeatMs?: number;
+    notifier?: 'manual' | 'auto';
+    retry?: RetryPolicy;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(options.under ?? os.tmpdir(), 'marginalia-test-'));
   let schema: TestSchema | null = null;
@@ -60,7 +69,8 @@ export async function startTestServer(
   const repos = await openConfiguredStore(config);
   const privacy = new Privacy(deriveKeys(loadOrCreateSecretKey(config)));
   const shared = await openSharedState(config, logger);
-  const app = buildApp({ config, logger, repos, privacy, ...shared, streamHeartbeatMs: options.streamHeartbeatMs });
+  const app = buildApp({ config, logger, repos, privacy, ...shared, streamHeartbeatMs: options.streamHeartbeatMs, notifier: { retry: options.retry } });
+  if (options.notifier === 'auto') await app.notifier!.start();
   await bootstrap(config, app.services);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -78,10 +88,12 @@ export async function startTestServer(
     cache: app.cache,
     repos,
     app,
+    notifier: app.notifier!,
     closeStreams: () => app.streams.close(),
     openStreams: () => app.streams.size,
     async stop() {
       app.streams.close();
+      await app.notifier?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await repos.close();

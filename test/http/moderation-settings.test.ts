@@ -20,6 +20,7 @@ describe('settings', () => {
       [
         'origins', 'moderation', 'maxDepth', 'editWindowMinutes', 'minSubmitSeconds', 'maxLinks', 'blockedWords',
         'floodSeconds', 'closeAfterDays', 'reportThreshold', 'votes', 'limits', 'rateLimits',
+        'notifications', 'webhooks', 'language', 'requireVerifiedEmail',
       ].sort(),
     );
   });

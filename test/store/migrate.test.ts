@@ -87,4 +87,35 @@ describe('migrate', () => {
     expect(() => db.prepare(`UPDATE pages SET metadata_locked = 2`).run()).toThrow(/CHECK/);
     db.close();
   });
+
+  it('0004 applies on a fresh database (before 0005 and 0006) and on one that already has 0005 and 0006', () => {
+    const fresh = openDatabase(path.join(dir, 'fresh.db'));
+    const order = migrate(fresh);
+    expect(order.indexOf('0004_notifications.sql')).toBeLessThan(order.indexOf('0005_site_installs.sql'));
+    fresh.close();
+
+    const migrations = copyMigrations();
+    const held = path.join(dir, 'held4');
+    fs.mkdirSync(held);
+    fs.renameSync(path.join(migrations, '0004_notifications.sql'), path.join(held, '0004_notifications.sql'));
+    const db = openDatabase(path.join(dir, 'existing.db'));
+    expect(migrate(db, migrations)).toEqual(expect.arrayContaining(['0005_site_installs.sql', '0006_page_metadata.sql']));
+    db.prepare(`INSERT INTO sites (id, name, created_at) VALUES ('s1', 'S', 0)`).run();
+    db.prepare(`INSERT INTO pages (site_id, key, created_at) VALUES ('s1', '/a', 0)`).run();
+    db.prepare(`INSERT INTO comments (id, site_id, page_id, root_id, depth, path, status, author_name, avatar, email_enc, email_hmac,
+      body_source, body_html, body_hash, created_at, status_changed_at)
+      VALUES ('c1', 's1', 1, 'c1', 0, 'c1', 'pending', 'A', 'x', x'00', 'h', 'b', 'b', 'h', 0, 0)`).run();
+    db.prepare(`INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, to_status, created_at)
+      VALUES ('s1', 'c1', 'token', 'tok_1', 'approve', 'approved', 1)`).run();
+    fs.renameSync(path.join(held, '0004_notifications.sql'), path.join(migrations, '0004_notifications.sql'));
+    // Applied after the higher numbers it sorts below; the audit log keeps its rows and gains the address column.
+    expect(migrate(db, migrations)).toEqual(['0004_notifications.sql']);
+    expect(db.prepare('SELECT actor_type, actor_id, actor_address FROM moderation_actions').all()).toEqual([
+      { actor_type: 'token', actor_id: 'tok_1', actor_address: null },
+    ]);
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(['outbox', 'notification_events', 'subscribers', 'reply_watches', 'action_links']));
+    expect(migrate(db, migrations)).toEqual([]);
+    db.close();
+  });
 });

@@ -1,6 +1,26 @@
 import { loadConfig, ConfigError } from '../../src/config';
 
 describe('loadConfig', () => {
+  it('leaves mail off and private webhook targets refused by default; reads the notification variables', () => {
+    expect(loadConfig({})).toMatchObject({ smtpUrl: null, mailFrom: 'Marginalia <marginalia@localhost>', webhookAllowPrivate: false });
+    expect(
+      loadConfig({ SMTP_URL: 'smtps://u:p@mail.example:465', MAIL_FROM: 'Blog <c@blog.example>', WEBHOOK_ALLOW_PRIVATE: 'true', PUBLIC_URL: 'https://c.example' }),
+    ).toMatchObject({ smtpUrl: 'smtps://u:p@mail.example:465', mailFrom: 'Blog <c@blog.example>', webhookAllowPrivate: true });
+    expect(loadConfig({ PUBLIC_URL: 'https://c.example' }).mailFrom).toBe('Marginalia <marginalia@c.example>');
+  });
+
+  it('refuses a bad SMTP_URL naming the variable, never repeating its value (it holds a password)', () => {
+    let message = '';
+    try {
+      loadConfig({ SMTP_URL: 'http://user:s3cret-pass@mail.example' });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toBe('Invalid configuration: SMTP_URL must be an smtp:// or smtps:// URL');
+    expect(() => loadConfig({ MAIL_FROM: 'a@b.example\r\nBcc: x@y.example' })).toThrow('MAIL_FROM must be one line');
+  });
+
   it('applies the documented defaults', () => {
     const c = loadConfig({});
     expect(c.port).toBe(3000);

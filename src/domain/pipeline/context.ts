@@ -20,6 +20,8 @@ export interface CheckContext {
   now: number;
   comments: CommentRepository;
   bans: BanRepository;
+  /** Whether the author's address was confirmed by mail; absent when the service keeps no subscribers. */
+  isVerified?: () => Promise<boolean>;
 }
 
 /** A check either throws (the post is refused) or holds the comment with a reason. */

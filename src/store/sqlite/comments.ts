@@ -19,6 +19,7 @@ import { commentStatuses } from '../../domain/types';
 import { notFound } from '../../domain/errors';
 import { toComment, type CommentRow } from './rows';
 import { likePattern } from './sites';
+import { Journal } from './journal';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -73,19 +74,23 @@ function toThreadItem(r: ThreadRow): ThreadItem {
   };
 }
 
-export function actorColumns(actor: Actor): { actorType: string; actorId: string | null } {
-  return { actorType: actor.type, actorId: actor.type === 'token' ? actor.id : null };
+export function actorColumns(actor: Actor): { actorType: string; actorId: string | null; actorAddress: string | null } {
+  // A moderator acting from a mailed link holds a credential as a token holder does; the address says who.
+  if (actor.type === 'mail') return { actorType: 'token', actorId: null, actorAddress: actor.address };
+  return { actorType: actor.type, actorId: actor.type === 'token' ? actor.id : null, actorAddress: null };
 }
 
 export class SqliteComments implements CommentRepository {
   private readonly s: Record<string, Statement>;
   private readonly queueStatements = new Map<string, Statement>();
+  private readonly journal: Journal;
 
   private lastPurgeAt = 0;
 
   constructor(private readonly db: Db) {
     // Registered on the connection, so "best" ranks in SQL exactly as the domain defines it.
     db.function('wilson', { deterministic: true }, (up, down) => wilsonLowerBound(Number(up), Number(down)));
+    this.journal = new Journal(db);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       pageForPost: p('SELECT id, url, title, metadata_locked FROM pages WHERE site_id = ? AND key = ?'),
@@ -100,8 +105,8 @@ export class SqliteComments implements CommentRepository {
           @avatar, @emailEnc, @emailHmac, @ipHmac, @userAgent, @bodySource, @bodyHtml, @bodyHash, @reasons,
           @editTokenHash, @createdAt, @createdAt, @voterHmac)`),
       get: p('SELECT * FROM comments WHERE id = ?'),
-      audit: p(`INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
-        VALUES (@siteId, @commentId, @actorType, @actorId, @action, @from, @to, @reason, @now)`),
+      audit: p(`INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, actor_address, action, from_status, to_status, reason, created_at)
+        VALUES (@siteId, @commentId, @actorType, @actorId, @actorAddress, @action, @from, @to, @reason, @now)`),
       shownInfo: p('SELECT status, shown, parent_id FROM comments WHERE id = ?'),
       hasShownChild: p('SELECT 1 FROM comments WHERE parent_id = ? AND shown = 1 LIMIT 1'),
       setShown: p('UPDATE comments SET shown = ? WHERE id = ?'),
@@ -240,6 +245,7 @@ export class SqliteComments implements CommentRepository {
         reason: c.reasons.map((r) => r.code).join(', ') || null,
         now: c.createdAt,
       });
+      this.journal.record(c.siteId, { type: 'created', commentId: c.id, status: c.status, notify: c.notify === true }, c.createdAt);
       // Every column is known here (the others start at their defaults): no need to read the row back.
       const comment: Comment = {
         id: c.id,
@@ -330,7 +336,9 @@ export class SqliteComments implements CommentRepository {
       if (!current) throw notFound('Comment');
       const { addReasons, ...body } = edit;
       const reasons = JSON.stringify([...(JSON.parse(current.reasons) as Reason[]), ...addReasons]);
-      return toComment(this.s.editBody.get({ id, ...body, reasons }) as CommentRow);
+      const updated = toComment(this.s.editBody.get({ id, ...body, reasons }) as CommentRow);
+      this.journal.record(updated.siteId, { type: 'edited', commentId: id }, edit.editedAt);
+      return updated;
     });
   }
 
@@ -350,6 +358,7 @@ export class SqliteComments implements CommentRepository {
         reason: 'deleted by its author',
         now,
       });
+      this.journal.record(row.site_id, { type: 'status_changed', commentId: id, from: row.status, to: 'deleted', actor: { type: 'author' }, action: 'delete' }, now);
       this.refreshShown(id);
     });
   }
@@ -377,6 +386,7 @@ export class SqliteComments implements CommentRepository {
     return atomic(this.db, () => {
       if (this.s.insertReport.run(r).changes === 0) return 'duplicate' as const;
       const c = this.s.bumpReports.get(r.commentId) as { report_count: number; status: CommentStatus; site_id: string };
+      this.journal.record(c.site_id, { type: 'reported', commentId: r.commentId, reason: r.reason }, r.now);
       if (c.report_count >= r.threshold && c.status === 'approved') {
         this.s.setStatus.run({ id: r.commentId, to: 'pending', before: null, now: r.now });
         this.writeAudit({
@@ -389,6 +399,8 @@ export class SqliteComments implements CommentRepository {
           reason: `${c.report_count} reports reached the threshold of ${r.threshold}`,
           now: r.now,
         });
+        const fact = { type: 'status_changed', commentId: r.commentId, from: 'approved', to: 'pending', actor: { type: 'system' }, action: 'reports' } as const;
+        this.journal.record(c.site_id, fact, r.now);
         this.refreshShown(r.commentId);
       }
       return 'added' as const;
@@ -557,6 +569,7 @@ export class SqliteComments implements CommentRepository {
         if (from !== to) {
           this.s.setStatus.run({ id, to, before: to === 'deleted' ? from : null, now: req.now });
           this.writeAudit({ siteId: req.siteId, commentId: id, actor: req.actor, action: req.action, from, to, reason: req.reason, now: req.now });
+          this.journal.record(req.siteId, { type: 'status_changed', commentId: id, from, to, actor: req.actor, action: req.action }, req.now);
           this.refreshShown(id);
         }
         if (req.clearReports) {
