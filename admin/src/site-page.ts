@@ -33,6 +33,11 @@ export function snippet(site: string, service = location.origin): string {
   return `<div id="comments"></div>\n<script src="${service}/embed.js" data-site="${site}" async></script>`;
 }
 
+/** count.js for article lists: each element with data-marginalia-count (a page key) shows that page's count. */
+export function countSnippet(site: string, service = location.origin): string {
+  return `<a href="/my-post#comments" data-marginalia-count="/my-post">Comments</a>\n<script src="${service}/count.js" data-site="${site}" async></script>`;
+}
+
 function copyButton(text: () => string, label: string): HTMLButtonElement {
   const b = h('button', { type: 'button', class: 'copy' }, label);
   b.addEventListener('click', async () => {
@@ -186,6 +191,7 @@ export async function renderSitePage(app: App): Promise<void> {
     return;
   }
   const code = snippet(site.id);
+  const counts = countSnippet(site.id);
   const checkBox = h('div', { class: 'install-check', id: 'install-check', 'aria-live': 'polite' });
   const summary = h('p', { class: 'summary' });
   const drawCheck = (s: SiteInfo) => {
@@ -246,6 +252,10 @@ export async function renderSitePage(app: App): Promise<void> {
         h('code', {}, location.origin),
         ' in script-src, connect-src and img-src.',
       ),
+      h('h4', { id: 'count-title' }, 'Comment counts on article lists'),
+      h('p', {}, 'On a page that lists articles, give each link the page key of its article and add this script once:'),
+      h('pre', { class: 'snippet' }, h('code', { id: 'count-snippet' }, counts)),
+      h('div', { class: 'form-actions' }, copyButton(() => counts, 'Copy count snippet')),
     ),
     section('check-title', 'Install check', checkBox, h('div', { class: 'form-actions' }, h('button', { type: 'button', id: 'check-again', onclick: () => void recheck() }, 'Check again'))),
     preview(app, site),

@@ -107,6 +107,17 @@ test('an owner creates a site, copies its snippet into a page on its origin, and
     const copied = await page.evaluate(() => (globalThis as any).navigator.clipboard.readText());
     expect(copied).toBe(shown);
 
+    // And the count.js snippet for article lists, with its own copy button.
+    const counts = (await page.textContent('#count-snippet'))!;
+    expect(counts).toBe(
+      `<a href="/my-post#comments" data-marginalia-count="/my-post">Comments</a>\n<script src="${server.baseUrl}/count.js" data-site="blog" async></script>`,
+    );
+    const countButton = page.locator('button.copy').nth(1);
+    expect(await countButton.textContent()).toBe('Copy count snippet');
+    await countButton.click();
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('button.copy')[1].textContent === 'Copied');
+    expect(await page.evaluate(() => (globalThis as any).navigator.clipboard.readText())).toBe(counts);
+
     // A reader opens an article on the blog's own origin with the pasted snippet.
     blog.html = article(copied);
     const reader = await openPage(browser);
