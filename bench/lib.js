@@ -43,6 +43,7 @@ async function startServer(extraEnv = {}) {
     base,
     token,
     dataDir,
+    pid: child.pid,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
