@@ -4,6 +4,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
 import { act } from '../helpers/moderation';
 import { openStream, type SseStream } from '../helpers/sse';
+import { LiveUpdates } from '../../src/domain/live';
 
 let server: TestServer;
 const streams: SseStream[] = [];
@@ -183,6 +184,37 @@ describe('stream limits and heartbeat', () => {
     await one.ended;
     await new Promise((r) => setTimeout(r, 50));
     expect((await stream()).status).toBe(200);
+  });
+
+  it('caps open streams in total (STREAMS_MAX), whatever the address', async () => {
+    await start({ env: { STREAMS_MAX: '2', STREAMS_PER_IP: '100' } });
+    await stream();
+    await stream();
+    const over = await stream();
+    expect(over.status).toBe(429);
+    expect(server.openStreams()).toBe(2);
+  });
+
+  it('keeps a bounded ring of events: an id older than the ring gets a reset, a recent one its successors', async () => {
+    await start();
+    const live = new LiveUpdates({ events: server.services.events, repos: server.repos }, { keep: 2 });
+    const eventIds: string[] = [];
+    live.listen((e) => eventIds.push(e.id));
+    try {
+      const ids = [];
+      for (let i = 0; i < 3; i++) ids.push((await post()).comment.id);
+      await live.settled();
+      expect(eventIds).toHaveLength(3);
+      // The ring holds the last two: resuming after the first gets both, from before the first is too old.
+      const after1 = live.since('demo', '/post', eventIds[0]) as { events: { comment: { id: string } }[] };
+      expect(after1.events.map((e) => e.comment.id)).toEqual([ids[1], ids[2]]);
+      const before1 = eventIds[0].replace(/\.\d+$/, '.0');
+      expect(live.since('demo', '/post', before1)).toEqual({ reset: true });
+      expect(live.since('demo', '/other', eventIds[0])).toEqual({ events: [] });
+      expect(live.since('demo', '/post', 'not-an-id')).toBeNull();
+    } finally {
+      live.close();
+    }
   });
 
   it('closing the streams (what shutdown does first) ends every open one and refuses new ones with 503', async () => {
