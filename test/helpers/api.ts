@@ -20,11 +20,21 @@ export async function call<T = any>(
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   // Writes from browsers carry an Origin; default to the service's own, which site `demo` accepts.
   if (opts.origin !== null) headers.origin = opts.origin ?? server.baseUrl;
-  const res = await fetch(server.baseUrl + path, {
-    method,
-    headers,
-    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
-  });
+  const send = () =>
+    fetch(server.baseUrl + path, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    });
+  let res: Response;
+  try {
+    res = await send();
+  } catch (err) {
+    // A kept-alive connection the server closed while this process was blocked (a CLI run with spawnSync, say)
+    // fails the next request before it is sent. Only a GET is sent again: it changes nothing.
+    if (method !== 'GET' || !/other side closed/.test(String((err as { cause?: unknown }).cause))) throw err;
+    res = await send();
+  }
   const text = await res.text();
   let body: any = text;
   try {
