@@ -12,50 +12,17 @@ import type {
   FeatureRequest,
   VoteRequest,
 } from '../../domain/ports';
-import type { Actor, Comment, CommentStatus, NewComment, Reason, Report, ThreadItem, VoteTotals, VoteValue } from '../../domain/types';
+import type { Actor, Comment, CommentStatus, NewComment, Reason, Report, VoteTotals, VoteValue } from '../../domain/types';
 import { commentStatuses } from '../../domain/types';
 import { notFound } from '../../domain/errors';
 import { toComment, type CommentRow } from '../sqlite/rows';
-import { actorColumns } from '../sqlite/comments';
+// Rows of a thread have the same shape on both stores.
+import { actorColumns, collectRoots, toThreadItem, type ThreadRow } from '../sqlite/comments';
 import { likePattern, one, rows, run, sql, transaction, type Client, type Pool, type Queryable, type Statement } from './pool';
 
-type ThreadRow = Pick<
-  CommentRow,
-  | 'id'
-  | 'parent_id'
-  | 'depth'
-  | 'status'
-  | 'author_name'
-  | 'author_website'
-  | 'avatar'
-  | 'body_html'
-  | 'created_at'
-  | 'edited_at'
-  | 'upvotes'
-  | 'downvotes'
-  | 'featured_at'
-> & { root_id: string };
 
 const THREAD_COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.status, c.author_name, c.author_website,
   c.avatar, c.body_html, c.created_at, c.edited_at, c.upvotes, c.downvotes, c.featured_at`;
-
-function toThreadItem(r: ThreadRow): ThreadItem {
-  return {
-    id: r.id,
-    parentId: r.parent_id,
-    depth: r.depth,
-    status: r.status,
-    authorName: r.author_name,
-    authorWebsite: r.author_website,
-    avatar: r.avatar,
-    bodyHtml: r.body_html,
-    createdAt: r.created_at,
-    editedAt: r.edited_at,
-    upvotes: r.upvotes,
-    downvotes: r.downvotes,
-    featuredAt: r.featured_at,
-  };
-}
 
 const S = {
   // Vote totals as of a snapshot (today's totals less the changes after it), ranked; $1 page, $2 seq, $3 at,
@@ -596,22 +563,3 @@ export class PgComments implements CommentRepository {
   }
 }
 
-/** Cuts rows (roots with their replies, in order) after `limit` roots; one root more than asked tells there is more. */
-function collectRoots(list: ThreadRow[], limit: number): ThreadResult {
-  const items: ThreadItem[] = [];
-  let roots = 0;
-  let lastRootId: string | null = null;
-  let hasMore = false;
-  for (const r of list) {
-    if (r.depth === 0) {
-      if (roots === limit) {
-        hasMore = true;
-        break;
-      }
-      roots++;
-      lastRootId = r.id;
-    }
-    items.push(toThreadItem(r));
-  }
-  return { items, lastRootId, hasMore };
-}

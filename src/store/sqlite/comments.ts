@@ -23,7 +23,7 @@ import { Journal } from './journal';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-type ThreadRow = Pick<
+export type ThreadRow = Pick<
   CommentRow,
   | 'id'
   | 'parent_id'
@@ -56,7 +56,7 @@ const BEST_ROOTS = `WITH later AS (
     WHERE @afterId IS NULL OR rank < @afterRank OR (rank = @afterRank AND id < @afterId)
     ORDER BY rank DESC, id DESC LIMIT @limit)`;
 
-function toThreadItem(r: ThreadRow): ThreadItem {
+export function toThreadItem(r: ThreadRow): ThreadItem {
   return {
     id: r.id,
     parentId: r.parent_id,
@@ -590,7 +590,7 @@ export class SqliteComments implements CommentRepository {
 }
 
 /** Cuts rows (roots with their replies, in order) after `limit` roots; one root more than asked tells there is more. */
-function collectRoots(rows: ThreadRow[], limit: number): ThreadResult {
+export function collectRoots(rows: ThreadRow[], limit: number): ThreadResult {
   const items: ThreadItem[] = [];
   let roots = 0;
   let lastRootId: string | null = null;
