@@ -6,10 +6,11 @@ import type { App, Me, View } from './types';
 import { renderPages, renderBans, renderLog, renderSettings, renderTokens } from './views';
 import { renderSites } from './sites';
 import { renderSitePage } from './site-page';
+import { renderTransfer } from './transfer';
 
 const root = document.getElementById('app') as HTMLElement;
-const VIEWS: View[] = ['queue', 'pages', 'bans', 'log', 'settings', 'tokens', 'sites', 'site'];
-const OWNER_VIEWS: View[] = ['settings', 'tokens'];
+const VIEWS: View[] = ['queue', 'pages', 'bans', 'log', 'settings', 'tokens', 'transfer', 'sites', 'site'];
+const OWNER_VIEWS: View[] = ['settings', 'tokens', 'transfer'];
 
 function signIn(message?: string): void {
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'mt_…', 'aria-describedby': 'signin-help' });
@@ -167,7 +168,7 @@ function start(me: Me): void {
       ['log', 'Audit log'],
       ['sites', 'Sites'],
     ];
-    if (me.token.role === 'owner') views.push(['settings', 'Settings'], ['tokens', 'Tokens']);
+    if (me.token.role === 'owner') views.push(['settings', 'Settings'], ['tokens', 'Tokens'], ['transfer', 'Import & export']);
     clear(
       nav,
       views.map(([v, label]) => {
@@ -180,13 +181,13 @@ function start(me: Me): void {
   function draw(): void {
     drawHeader();
     if (OWNER_VIEWS.includes(app.view) && me.token.role !== 'owner') return ownersOnly();
-    const render = { queue: renderQueue, pages: renderPages, bans: renderBans, log: renderLog, settings: renderSettings, tokens: renderTokens, sites: renderSites, site: renderSitePage }[app.view];
+    const render = { queue: renderQueue, pages: renderPages, bans: renderBans, log: renderLog, settings: renderSettings, tokens: renderTokens, transfer: renderTransfer, sites: renderSites, site: renderSitePage }[app.view];
     void render(app);
   }
 
   /** A moderator who follows a link to settings or tokens: say so plainly instead of showing the API's 403. */
   function ownersOnly(): void {
-    const title = app.view === 'settings' ? 'Settings' : 'Tokens';
+    const title = app.view === 'settings' ? 'Settings' : app.view === 'tokens' ? 'Tokens' : 'Import & export';
     clear(
       app.main,
       h('h2', {}, title),
