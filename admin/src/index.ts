@@ -7,10 +7,11 @@ import { renderPages, renderBans, renderLog, renderSettings, renderTokens } from
 import { renderSites } from './sites';
 import { renderSitePage } from './site-page';
 import { renderNotifications } from './notifications';
+import { renderTransfer } from './transfer';
 
 const root = document.getElementById('app') as HTMLElement;
-const VIEWS: View[] = ['queue', 'pages', 'bans', 'log', 'settings', 'notifications', 'tokens', 'sites', 'site'];
-const OWNER_VIEWS: View[] = ['settings', 'notifications', 'tokens'];
+const VIEWS: View[] = ['queue', 'pages', 'bans', 'log', 'settings', 'notifications', 'tokens', 'transfer', 'sites', 'site'];
+const OWNER_VIEWS: View[] = ['settings', 'notifications', 'tokens', 'transfer'];
 
 function signIn(message?: string): void {
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: 'mt_…', 'aria-describedby': 'signin-help' });
@@ -168,7 +169,8 @@ function start(me: Me): void {
       ['log', 'Audit log'],
       ['sites', 'Sites'],
     ];
-    if (me.token.role === 'owner') views.push(['settings', 'Settings'], ['notifications', 'Notifications'], ['tokens', 'Tokens']);
+    if (me.token.role === 'owner')
+      views.push(['settings', 'Settings'], ['notifications', 'Notifications'], ['tokens', 'Tokens'], ['transfer', 'Import & export']);
     clear(
       nav,
       views.map(([v, label]) => {
@@ -181,13 +183,24 @@ function start(me: Me): void {
   function draw(): void {
     drawHeader();
     if (OWNER_VIEWS.includes(app.view) && me.token.role !== 'owner') return ownersOnly();
-    const render = { queue: renderQueue, pages: renderPages, bans: renderBans, log: renderLog, settings: renderSettings, notifications: renderNotifications, tokens: renderTokens, sites: renderSites, site: renderSitePage }[app.view];
+    const render = {
+      queue: renderQueue,
+      pages: renderPages,
+      bans: renderBans,
+      log: renderLog,
+      settings: renderSettings,
+      notifications: renderNotifications,
+      tokens: renderTokens,
+      transfer: renderTransfer,
+      sites: renderSites,
+      site: renderSitePage,
+    }[app.view];
     void render(app);
   }
 
   /** A moderator who follows a link to settings or tokens: say so plainly instead of showing the API's 403. */
   function ownersOnly(): void {
-    const title = app.view === 'settings' ? 'Settings' : app.view === 'notifications' ? 'Notifications' : 'Tokens';
+    const title = app.view === 'settings' ? 'Settings' : app.view === 'notifications' ? 'Notifications' : app.view === 'tokens' ? 'Tokens' : 'Import & export';
     clear(
       app.main,
       h('h2', {}, title),

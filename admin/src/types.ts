@@ -4,7 +4,7 @@ import type { Schemas } from './api';
 export type Me = Schemas['Me'];
 
 /** `site` is the current site's page (embed, install check, preview), reached from `sites`. */
-export type View = 'queue' | 'pages' | 'bans' | 'log' | 'settings' | 'notifications' | 'tokens' | 'sites' | 'site';
+export type View = 'queue' | 'pages' | 'bans' | 'log' | 'settings' | 'notifications' | 'tokens' | 'transfer' | 'sites' | 'site';
 
 export interface App {
   me: Me;

@@ -95,6 +95,75 @@ export function pageKeyOf(t: Pick<ImportedThread, 'url' | 'fallbackKey' | 'entry
   return key;
 }
 
+/**
+ * Keyed hashes and the encrypted e-mail of the authors an import meets, made once per author: a site's readers
+ * comment many times. An e-mail encrypted once and stored with each of its comments reveals nothing the e-mail's
+ * HMAC does not. Bounded, so memory stays flat.
+ */
+class AuthorKeys {
+  private readonly authors = new Map<string, { avatar: string; emailEnc: Buffer; emailHmac: string }>();
+  private readonly ips = new Map<string, string>();
+  private static readonly MAX = 20_000;
+
+  constructor(
+    private readonly privacy: Privacy,
+    private readonly siteId: string,
+  ) {}
+
+  author(matchKey: string, email: string) {
+    let a = this.authors.get(matchKey);
+    if (!a) {
+      if (this.authors.size >= AuthorKeys.MAX) this.authors.clear();
+      a = {
+        avatar: this.privacy.avatarHash(this.siteId, matchKey),
+        emailEnc: this.privacy.encryptEmail(email),
+        emailHmac: this.privacy.emailHmac(this.siteId, matchKey),
+      };
+      // An author without an e-mail is met once (the key names the comment): nothing to keep.
+      if (email) this.authors.set(matchKey, a);
+    }
+    return a;
+  }
+
+  ip(ip: string): string {
+    let h = this.ips.get(ip);
+    if (!h) {
+      if (this.ips.size >= AuthorKeys.MAX) this.ips.clear();
+      h = this.privacy.ipHmac(this.siteId, ip);
+      this.ips.set(ip, h);
+    }
+    return h;
+  }
+}
+
+/** A comment an earlier run imported: staged only so replies find it and the file's ids stay unique; never written. */
+function placeholder(c: ImportedComment, source: string): StagedComment {
+  return {
+    id: '',
+    sourceId: c.sourceId,
+    parentRef: c.parentSourceId,
+    threadRef: c.threadRef,
+    status: c.status,
+    statusBeforeDelete: null,
+    authorName: '',
+    authorWebsite: null,
+    avatar: '',
+    emailEnc: Buffer.alloc(0),
+    emailHmac: '',
+    ipHmac: null,
+    userAgent: null,
+    bodySource: '',
+    bodyHtml: '',
+    bodyHash: '',
+    reasons: '[]',
+    createdAt: c.createdAt,
+    editedAt: null,
+    statusChangedAt: c.createdAt,
+    origin: { source, id: c.sourceId, upvotes: c.upvotes, downvotes: c.downvotes },
+    entry: c.entry,
+  };
+}
+
 export class ImportService {
   constructor(private readonly deps: ImporterDeps) {}
 
@@ -117,6 +186,7 @@ export class ImportService {
     const now = opts.now ?? Date.now();
     const existing = await this.prepareSite(opts.siteId, opts.createSite === true);
     const run = this.transfer().beginImport({ siteId: opts.siteId, marginaliaIds: false, auditSource: opts.source, now });
+    const keys = new AuthorKeys(this.deps.privacy, opts.siteId);
     const skipped: Record<string, number> = {};
     const notes = new Map<string, number>();
     const note = (what: string) => notes.set(what, (notes.get(what) ?? 0) + 1);
@@ -133,7 +203,8 @@ export class ImportService {
       for await (const r of records) {
         if (r.kind === 'skipped') skipped[r.what] = (skipped[r.what] ?? 0) + 1;
         else if (r.kind === 'thread') pages.push(this.page(r, now));
-        else comments.push(this.comment(r, opts.siteId, opts.source, note));
+        else if (run.alreadyImported(opts.source, r.sourceId)) comments.push(placeholder(r, opts.source));
+        else comments.push(this.comment(r, keys, opts.source, note));
         if (pages.length + comments.length >= STAGE_BATCH) await flush();
       }
       await flush();
@@ -190,8 +261,7 @@ export class ImportService {
     return { ref: t.ref, key: pageKeyOf(t), url: httpUrl(t.url), title, closed: false, metadataLocked: false, createdAt: now };
   }
 
-  private comment(c: ImportedComment, siteId: string, source: string, note: (what: string) => void): StagedComment {
-    const { privacy } = this.deps;
+  private comment(c: ImportedComment, keys: AuthorKeys, source: string, note: (what: string) => void): StagedComment {
     const where = { entry: c.entry };
     let name = cleanLine(c.authorName);
     if (charLength(name) > NAME_MAX) {
@@ -223,10 +293,8 @@ export class ImportService {
       statusBeforeDelete: c.statusBeforeDelete,
       authorName: name,
       authorWebsite: website,
-      avatar: privacy.avatarHash(siteId, matchKey),
-      emailEnc: privacy.encryptEmail(email ?? ''),
-      emailHmac: privacy.emailHmac(siteId, matchKey),
-      ipHmac: c.ip ? privacy.ipHmac(siteId, c.ip.trim()) : null,
+      ...keys.author(matchKey, email ?? ''),
+      ipHmac: c.ip ? keys.ip(c.ip.trim()) : null,
       userAgent: null,
       bodySource,
       bodyHtml,

@@ -67,6 +67,8 @@ export interface ResolvedRun {
 export interface ImportRun {
   /** Pages in the order seen; a ref seen again keeps its first key, title and URL. */
   addPages(pages: StagedPage[]): Promise<void>;
+  /** True when an earlier run imported this source's comment into the site (its content need not be prepared again). */
+  alreadyImported(source: string, sourceId: string): boolean;
   /** Fails with an ImportError naming the entry when a source id comes twice. */
   addComments(comments: StagedComment[]): Promise<void>;
   addReports(reports: StagedReport[]): Promise<void>;

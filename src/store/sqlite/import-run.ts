@@ -25,17 +25,22 @@ export class SqliteImportRun implements ImportRun {
     private readonly opts: { siteId: string; marginaliaIds: boolean; auditSource: string | null; now: number },
   ) {
     const n = this.n;
+    // The linking passes rewrite the narrow table several times: give the temporary schema room for it.
+    db.pragma('temp.cache_size = -8192');
     const S = `temp.import_comments_${n}`;
     const P = `temp.import_pages_${n}`;
     db.exec(`
       CREATE TEMP TABLE import_comments_${n} (
         seq INTEGER PRIMARY KEY, id TEXT NOT NULL, source_id TEXT NOT NULL UNIQUE, parent_ref TEXT, thread_ref TEXT NOT NULL,
-        status TEXT NOT NULL, status_before_delete TEXT, author_name TEXT NOT NULL, author_website TEXT, avatar TEXT NOT NULL,
-        email_enc BLOB NOT NULL, email_hmac TEXT NOT NULL, ip_hmac TEXT, user_agent TEXT, body_source TEXT NOT NULL,
-        body_html TEXT NOT NULL, body_hash TEXT NOT NULL, reasons TEXT NOT NULL, created_at INTEGER NOT NULL, edited_at INTEGER,
-        status_changed_at INTEGER NOT NULL, origin_source TEXT, origin_id TEXT, upvotes INTEGER NOT NULL, downvotes INTEGER NOT NULL,
+        status TEXT NOT NULL, origin_source TEXT, origin_id TEXT, upvotes INTEGER NOT NULL, downvotes INTEGER NOT NULL,
         entry TEXT NOT NULL, skip INTEGER NOT NULL DEFAULT 0, parent_id TEXT, warning TEXT, page_key TEXT, page_id INTEGER,
         root_id TEXT, depth INTEGER, path TEXT, ord INTEGER);
+      -- What each comment says, written once and read once: the passes that link the tree rewrite only the table above.
+      CREATE TEMP TABLE import_bodies_${n} (
+        seq INTEGER PRIMARY KEY, status_before_delete TEXT, author_name TEXT NOT NULL, author_website TEXT, avatar TEXT NOT NULL,
+        email_enc BLOB NOT NULL, email_hmac TEXT NOT NULL, ip_hmac TEXT, user_agent TEXT, body_source TEXT NOT NULL,
+        body_html TEXT NOT NULL, body_hash TEXT NOT NULL, reasons TEXT NOT NULL, created_at INTEGER NOT NULL, edited_at INTEGER,
+        status_changed_at INTEGER NOT NULL);
       CREATE TEMP TABLE import_pages_${n} (ref TEXT PRIMARY KEY, key TEXT NOT NULL, url TEXT, title TEXT, closed INTEGER NOT NULL,
         metadata_locked INTEGER NOT NULL, created_at INTEGER NOT NULL, seq INTEGER NOT NULL);
       CREATE TEMP TABLE import_new_pages_${n} (id INTEGER PRIMARY KEY);
@@ -48,13 +53,14 @@ export class SqliteImportRun implements ImportRun {
     `);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      addComment: p(`INSERT INTO ${S} (id, source_id, parent_ref, thread_ref, status, status_before_delete, author_name,
-          author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html, body_hash, reasons, created_at,
-          edited_at, status_changed_at, origin_source, origin_id, upvotes, downvotes, entry)
-        VALUES (@id, @sourceId, @parentRef, @threadRef, @status, @statusBeforeDelete, @authorName, @authorWebsite, @avatar, @emailEnc,
-          @emailHmac, @ipHmac, @userAgent, @bodySource, @bodyHtml, @bodyHash, @reasons, @createdAt, @editedAt, @statusChangedAt,
-          @originSource, @originId, @upvotes, @downvotes, @entry)
+      addComment: p(`INSERT INTO ${S} (id, source_id, parent_ref, thread_ref, status, origin_source, origin_id, upvotes, downvotes, entry)
+        VALUES (@id, @sourceId, @parentRef, @threadRef, @status, @originSource, @originId, @upvotes, @downvotes, @entry)
         ON CONFLICT (source_id) DO NOTHING`),
+      known: p('SELECT 1 FROM comment_sources WHERE site_id = @siteId AND source = @source AND source_id = @sourceId'),
+      addBody: p(`INSERT INTO temp.import_bodies_${n} (seq, status_before_delete, author_name, author_website, avatar, email_enc,
+          email_hmac, ip_hmac, user_agent, body_source, body_html, body_hash, reasons, created_at, edited_at, status_changed_at)
+        VALUES (@seq, @statusBeforeDelete, @authorName, @authorWebsite, @avatar, @emailEnc, @emailHmac, @ipHmac, @userAgent,
+          @bodySource, @bodyHtml, @bodyHash, @reasons, @createdAt, @editedAt, @statusChangedAt)`),
       addPage: p(`INSERT INTO ${P} (ref, key, url, title, closed, metadata_locked, created_at, seq)
         VALUES (@ref, @key, @url, @title, @closed, @metadataLocked, @createdAt, (SELECT count(*) FROM ${P}))
         ON CONFLICT (ref) DO NOTHING`),
@@ -67,10 +73,10 @@ export class SqliteImportRun implements ImportRun {
       batch: p(`INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, status_before_delete, shown,
           author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html, body_hash, reasons,
           created_at, edited_at, status_changed_at)
-        SELECT id, @siteId, page_id, parent_id, root_id, depth, path, status, status_before_delete, status = 'approved',
-          author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html, body_hash, reasons,
-          created_at, edited_at, status_changed_at
-        FROM ${S} WHERE ord > @from AND ord <= @to ORDER BY ord`),
+        SELECT s.id, @siteId, s.page_id, s.parent_id, s.root_id, s.depth, s.path, s.status, b.status_before_delete, s.status = 'approved',
+          b.author_name, b.author_website, b.avatar, b.email_enc, b.email_hmac, b.ip_hmac, b.user_agent, b.body_source, b.body_html,
+          b.body_hash, b.reasons, b.created_at, b.edited_at, b.status_changed_at
+        FROM ${S} s JOIN temp.import_bodies_${n} b ON b.seq = s.seq WHERE s.ord > @from AND s.ord <= @to ORDER BY s.ord`),
       batchOrigins: p(`INSERT INTO comment_sources (site_id, source, source_id, comment_id, upvotes, downvotes)
         SELECT @siteId, origin_source, origin_id, id, upvotes, downvotes FROM ${S}
         WHERE ord > @from AND ord <= @to AND origin_source IS NOT NULL`),
@@ -86,6 +92,10 @@ export class SqliteImportRun implements ImportRun {
     return `temp.import_pages_${this.n}`;
   }
 
+  alreadyImported(source: string, sourceId: string): boolean {
+    return this.s.known.get({ siteId: this.opts.siteId, source, sourceId }) !== undefined;
+  }
+
   async addPages(pages: StagedPage[]): Promise<void> {
     this.db.transaction(() => {
       for (const pg of pages) this.s.addPage.run({ ...pg, closed: pg.closed ? 1 : 0, metadataLocked: pg.metadataLocked ? 1 : 0 });
@@ -95,15 +105,37 @@ export class SqliteImportRun implements ImportRun {
   async addComments(comments: StagedComment[]): Promise<void> {
     this.db.transaction(() => {
       for (const c of comments) {
-        const { origin, ...rest } = c;
         const r = this.s.addComment.run({
-          ...rest,
-          originSource: origin?.source ?? null,
-          originId: origin?.id ?? null,
-          upvotes: origin?.upvotes ?? 0,
-          downvotes: origin?.downvotes ?? 0,
+          id: c.id,
+          sourceId: c.sourceId,
+          parentRef: c.parentRef,
+          threadRef: c.threadRef,
+          status: c.status,
+          originSource: c.origin?.source ?? null,
+          originId: c.origin?.id ?? null,
+          upvotes: c.origin?.upvotes ?? 0,
+          downvotes: c.origin?.downvotes ?? 0,
+          entry: c.entry,
         });
         if (r.changes === 0) throw new ImportError(`${c.sourceId} comes twice in the file`, { entry: c.entry });
+        this.s.addBody.run({
+          seq: r.lastInsertRowid,
+          statusBeforeDelete: c.statusBeforeDelete,
+          authorName: c.authorName,
+          authorWebsite: c.authorWebsite,
+          avatar: c.avatar,
+          emailEnc: c.emailEnc,
+          emailHmac: c.emailHmac,
+          ipHmac: c.ipHmac,
+          userAgent: c.userAgent,
+          bodySource: c.bodySource,
+          bodyHtml: c.bodyHtml,
+          bodyHash: c.bodyHash,
+          reasons: c.reasons,
+          createdAt: c.createdAt,
+          editedAt: c.editedAt,
+          statusChangedAt: c.statusChangedAt,
+        });
       }
     })();
   }
@@ -174,6 +206,7 @@ export class SqliteImportRun implements ImportRun {
             (SELECT p.page_key FROM ${S} p WHERE p.id = s.parent_id),
             (SELECT pg.key FROM comments c JOIN pages pg ON pg.id = c.page_id WHERE c.id = s.parent_id))`,
       ).run();
+      db.exec(`CREATE INDEX temp.import_comments_${n}_parent ON import_comments_${n} (parent_id)`);
       this.orderTree();
       const unreached = db.prepare(`SELECT count(*) AS k FROM ${S} WHERE skip = 0 AND path IS NULL`).get() as { k: number };
       if (unreached.k > 0) {
@@ -308,6 +341,6 @@ export class SqliteImportRun implements ImportRun {
 
   async dispose(): Promise<void> {
     const n = this.n;
-    for (const t of ['comments', 'pages', 'new_pages', 'reports', 'log', 'bans']) this.db.exec(`DROP TABLE IF EXISTS temp.import_${t}_${n}`);
+    for (const t of ['comments', 'bodies', 'pages', 'new_pages', 'reports', 'log', 'bans']) this.db.exec(`DROP TABLE IF EXISTS temp.import_${t}_${n}`);
   }
 }
