@@ -124,11 +124,19 @@ describe.each(['light', 'dark'] as const)('%s colour scheme', (scheme) => {
     await expectAccessible('help dialog');
   });
 
-  it('the console: pages, bans, audit log, settings with an error, tokens with a new secret', async () => {
+  it('the console: pages, bans, audit log, settings with an error, notifications, tokens with a new secret, import and export', async () => {
     await open(scheme);
     await signIn();
     await page.waitForSelector('.item');
-    for (const [view, ready] of [['pages', 'table'], ['bans', 'table'], ['log', 'table'], ['settings', 'form.settings'], ['tokens', 'table']]) {
+    for (const [view, ready] of [
+      ['pages', 'table'],
+      ['bans', 'table'],
+      ['log', 'table'],
+      ['settings', 'form.settings'],
+      ['notifications', 'ul.webhooks'],
+      ['tokens', 'table'],
+      ['transfer', 'form'],
+    ]) {
       await page.click(`nav a[data-view=${view}]`);
       await page.waitForSelector(`main ${ready}`);
       await expectAccessible(view);
