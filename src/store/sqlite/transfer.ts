@@ -35,7 +35,7 @@ export class SqliteTransfer implements TransferRepository {
       log: db.prepare<{ siteId: string; after: number; limit: number }, Record<string, unknown>>(
         'SELECT * FROM moderation_actions WHERE site_id = @siteId AND id > @after ORDER BY id LIMIT @limit',
       ),
-      byEmail: db.prepare<[string, string], string>('SELECT id FROM comments WHERE site_id = ? AND email_hmac = ? ORDER BY id DESC').pluck(),
+      byEmail: db.prepare<[string, string], string>('SELECT id FROM comments WHERE +site_id = ? AND email_hmac = ? ORDER BY id DESC').pluck(),
       erase: db.prepare(
         `UPDATE comments SET author_name = '', author_website = NULL, avatar = '', email_enc = x'', email_hmac = '', ip_hmac = NULL,
            user_agent = NULL, body_source = '', body_html = '', body_hash = '', reasons = '[]', edit_token_hash = NULL,
