@@ -188,3 +188,17 @@ it('lets a moderator see and export a person, and leaves erasing to owners', asy
   expect(row).toMatchObject({ commentId: s.pending, actor: { type: 'token', id: mod.id, label: 'desk' } });
   expect(JSON.stringify(row)).not.toMatch(/pat/i);
 });
+
+it('pages a long list on with Load more', async () => {
+  const first = await post({ name: 'Sam', email: 'sam@example.com', body: 'Comment 0 of many.' });
+  for (let i = 1; i <= 100; i++) await post({ name: 'Sam', email: 'sam@example.com', body: `Comment ${i} of many.` });
+  await signIn();
+  await page.locator('.item[data-index="0"] button.person-open').click();
+  await panel().locator('.person-comment').nth(99).waitFor();
+  expect(await panel().locator('.person-comment').count()).toBe(100);
+  expect(await panel().locator('.person-count').textContent()).toBe('The newest 100 comments on this site; more below.');
+  await panel().locator('#person-more').click();
+  await panel().locator('.person-count', { hasText: '101 comments on this site, newest first.' }).waitFor();
+  expect((await listed()).slice(-1)).toEqual([first]);
+  expect(await panel().locator('#person-more').isHidden()).toBe(true);
+});
