@@ -484,7 +484,7 @@ export async function renderQueue(app: App): Promise<void> {
   const hint = h(
     'p',
     { class: 'keyhint muted', 'aria-hidden': 'true' },
-    ([['j', 'k', 'move'], ['a', 'approve'], ['r', 'reject'], ['s', 'spam'], ['d', 'delete'], ['f', 'feature'], ['x', 'select'], ['u', 'undo'], ['?', 'all keys']] as string[][]).map((k) => {
+    ([['j', 'k', 'move'], ['a', 'approve'], ['r', 'reject'], ['s', 'spam'], ['d', 'delete'], ['f', 'feature'], ['x', 'select'], ['p', 'person'], ['u', 'undo'], ['?', 'all keys']] as string[][]).map((k) => {
       const label = k[k.length - 1];
       return h('span', {}, k.slice(0, -1).map((key) => h('kbd', {}, key)), ` ${label}`);
     }),
