@@ -217,6 +217,24 @@ export function buildApp(deps: AppDeps): App {
     rateLimitStores: stores,
     uploadDir: path.join(config.dataDir, 'imports'),
   };
+  const origins = { publicOrigin: new URL(config.publicUrl).origin };
+  const check = new InstallCheck({
+    repo: deps.repos.siteActivity,
+    sites: deps.repos.sites,
+    onError: (err) => logger.error({ err }, 'install check write failed'),
+  });
+  const noteInstall = installCheck({ check, origins });
+  const reader = publicRoutes({
+    comments: services.comments,
+    cache,
+    origins,
+    rateLimitStores: stores,
+    publicUrl: config.publicUrl,
+    streams: app.streams,
+  });
+  // The thread read comes first: every page view asks for it, and it need not walk the other routers first. Its body,
+  // if any, is ignored (a GET), but the JSON-only guard still refuses one that is not JSON, as on every API route.
+  app.get('/api/v1/sites/:site/comments', requireJsonBody, noteInstall, ...reader.thread);
   // The import's body is the export file itself, not JSON: its route comes before the JSON-only guard.
   app.use('/api/v1', importUploadRoutes(transfer));
   const api = express.Router();
@@ -225,23 +243,8 @@ export function buildApp(deps: AppDeps): App {
   // Each limit fits the largest valid request in any JSON encoding (src/http/body-limits.ts); a parsed body is not parsed again.
   api.patch('/sites/:site/settings', json(SETTINGS_BODY_LIMIT));
   api.use(json(REQUEST_BODY_LIMIT));
-  const origins = { publicOrigin: new URL(config.publicUrl).origin };
-  const check = new InstallCheck({
-    repo: deps.repos.siteActivity,
-    sites: deps.repos.sites,
-    onError: (err) => logger.error({ err }, 'install check write failed'),
-  });
-  api.use(installCheck({ check, origins }));
-  api.use(
-    publicRoutes({
-      comments: services.comments,
-      cache,
-      origins,
-      rateLimitStores: stores,
-      publicUrl: config.publicUrl,
-      streams: app.streams,
-    }),
-  );
+  api.use(noteInstall);
+  api.use(reader.router);
   api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));
   api.use(siteRoutes({ access: services.access, sites: services.sites }));
   api.use(transferRoutes(transfer));
