@@ -163,6 +163,7 @@ export class Notifier {
     if (this.started) return;
     this.started = true;
     // One process owns a SQLite file: whatever a killed predecessor left half-sent is sent again (same delivery id).
+    // A store shared by replicas gives back only claims whose lease ran out (another replica may be sending the rest).
     await this.deps.notifications.releaseClaims(Date.now(), true);
     this.wake();
   }
