@@ -561,7 +561,7 @@ export class SqliteComments implements CommentRepository {
           results.push({ id, ok: false, error: { code: 'not_found', status: 404, detail: 'Comment was not found.' } });
           return;
         }
-        const decision = req.decide({ status: row.status, statusBeforeDelete: row.status_before_delete });
+        const decision = req.decide({ status: row.status, statusBeforeDelete: row.status_before_delete, erased: row.email_hmac === '' });
         if ('error' in decision) {
           results.push({ id, ok: false, error: decision.error });
           return;
