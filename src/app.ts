@@ -15,6 +15,7 @@ import { DomainEvents } from './domain/events';
 import { ImportService } from './domain/importer';
 import { JsonTransferService } from './domain/json-transfer';
 import { ErasureService } from './domain/erasure';
+import { PersonService } from './domain/person';
 import { requestContext, accessLog, requireJsonBody } from './http/middleware';
 import { errorHandler, notFoundHandler } from './http/problem';
 import { publicRoutes, cachedBodyBytes, type CachedBody } from './http/public-routes';
@@ -80,6 +81,7 @@ export interface Services {
   importer: ImportService;
   json: JsonTransferService;
   erasure: ErasureService;
+  person: PersonService;
   live: LiveUpdates;
 }
 
@@ -99,6 +101,7 @@ export function buildServices(deps: {
     importer,
     json: new JsonTransferService({ repos, privacy: deps.privacy, events, importer }),
     erasure: new ErasureService({ repos, privacy: deps.privacy, events }),
+    person: new PersonService({ repos, privacy: deps.privacy }),
     events,
     live: new LiveUpdates({ events, repos }, { onError: deps.onError }),
     comments: new CommentService({ repos, privacy: deps.privacy, events, locks: deps.locks }),
@@ -245,7 +248,7 @@ export function buildApp(deps: AppDeps): App {
   api.use(json(REQUEST_BODY_LIMIT));
   api.use(noteInstall);
   api.use(reader.router);
-  api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));
+  api.use(moderationRoutes({ access: services.access, moderation: services.moderation, person: services.person, sites: services.sites, rateLimitStores: stores, origins }));
   api.use(siteRoutes({ access: services.access, sites: services.sites }));
   api.use(transferRoutes(transfer));
   api.use(notifyApi({ notify, comments: services.comments, access: services.access, origins, rateLimitStores: stores }));
