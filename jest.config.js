@@ -32,7 +32,7 @@ const projects = [
     ...common,
     displayName: 'sqlite',
     testMatch: ['**/*.test.ts'],
-    testPathIgnorePatterns: withPostgres ? [] : ['/test/store/postgres\\.test\\.ts$', '/test/store/redis\\.test\\.ts$', '/test/store/redis-outage\\.test\\.ts$', '/test/replicas/'],
+    testPathIgnorePatterns: withPostgres ? [] : ['/test/store/postgres\\.test\\.ts$', '/test/store/postgres-transfer\\.test\\.ts$', '/test/store/redis\\.test\\.ts$', '/test/store/redis-outage\\.test\\.ts$', '/test/replicas/'],
   },
 ];
 if (withPostgres)
