@@ -50,6 +50,11 @@ const X = {
     `INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
      VALUES ($1, $2, $3, $4, 'erase', NULL, 'deleted', $5, $6)`,
   ),
+  auditExport: sql(
+    'transfer.auditExport',
+    `INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
+     SELECT $1, id, $3, $4, 'export', status, status, $5, $6 FROM comments WHERE id = $2 AND site_id = $1`,
+  ),
 };
 
 export class PgTransfer implements TransferRepository {
@@ -127,6 +132,10 @@ export class PgTransfer implements TransferRepository {
 
   async commentsByEmail(siteId: string, emailHmac: string): Promise<string[]> {
     return (await rows<{ id: string }>(this.pool, X.byEmail, [siteId, emailHmac])).map((r) => r.id);
+  }
+
+  async auditPersonExport(siteId: string, commentId: string, audit: { actorId: string | null; reason: string; now: number }): Promise<void> {
+    await run(this.pool, X.auditExport, [siteId, commentId, audit.actorId ? 'token' : 'system', audit.actorId, audit.reason, audit.now]);
   }
 
   async erase(siteId: string, ids: string[], audit: { actorId: string | null; reason: string; now: number }): Promise<ErasedComments> {
