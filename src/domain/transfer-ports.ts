@@ -143,7 +143,8 @@ export interface TransferRepository {
   /** Comments of a site whose e-mail has this HMAC, newest first. */
   commentsByEmail(siteId: string, emailHmac: string): Promise<string[]>;
   /**
-   * Removes author, e-mail and its HMAC, website, address hash, user agent and body of these comments for good
+   * Removes author, e-mail and its HMAC, website, address hash, user agent, the author's voter key hash and body
+   * of these comments for good
    * (they become deleted placeholders), with one audit row for them all, and overwrites the freed bytes.
    */
   erase(siteId: string, ids: string[], audit: { actorId: string | null; reason: string; now: number }): Promise<ErasedComments>;

@@ -14,6 +14,7 @@ const EMAIL = 'Erin.Erased@Example.com';
 const NAME = 'Erinna Erasedname';
 const BODY = 'my very private confession 7f3a9c';
 const WEBSITE = 'https://erin-erased.example/';
+const VOTER = 'voter-key-erin0001-abcdef';
 
 beforeEach(async () => {
   server = await startTestServer();
@@ -22,7 +23,10 @@ beforeEach(async () => {
 afterEach(() => server.stop());
 
 async function seed() {
-  const mine = await post(server, commentInput({ page: '/one', name: NAME, email: EMAIL, website: WEBSITE, body: `${BODY} on page one` }));
+  // Posted with a voter key: the comment keeps its hash, which links it to that reader's votes.
+  const mine = await post(server, commentInput({ page: '/one', name: NAME, email: EMAIL, website: WEBSITE, body: `${BODY} on page one` }), {
+    headers: { 'marginalia-voter': VOTER },
+  });
   const reply = await post(server, commentInput({ page: '/one', parentId: mine.body.comment.id, name: 'Quinn', email: 'quinn@example.com', body: 'a reply that stays' }));
   const second = await post(server, commentInput({ page: '/two', name: NAME, email: EMAIL, body: `${BODY} on page two` }));
   await call(server, 'POST', `/api/v1/comments/${second.body.comment.id}/reports`, { body: { reason: 'other', note: `quoting: ${BODY}` } });
@@ -39,19 +43,19 @@ async function fileBytes(): Promise<Buffer> {
   return Buffer.concat([fs.readFileSync(file), fs.existsSync(`${file}-wal`) ? fs.readFileSync(`${file}-wal`) : Buffer.alloc(0)]);
 }
 
-async function storedRow(id: string): Promise<{ email_hmac: string; avatar: string; email_enc: Buffer }> {
+async function storedRow(id: string): Promise<{ email_hmac: string; avatar: string; email_enc: Buffer; voter_hmac: string | null }> {
   if (server.databaseUrl) {
     const c = new pg.Client({ connectionString: server.databaseUrl });
     await c.connect();
     try {
-      return (await c.query('SELECT email_hmac, avatar, email_enc FROM comments WHERE id = $1', [id])).rows[0];
+      return (await c.query('SELECT email_hmac, avatar, email_enc, voter_hmac FROM comments WHERE id = $1', [id])).rows[0];
     } finally {
       await c.end();
     }
   }
   const db = openDb(server);
   try {
-    return db.prepare('SELECT email_hmac, avatar, email_enc FROM comments WHERE id = ?').get(id) as { email_hmac: string; avatar: string; email_enc: Buffer };
+    return db.prepare('SELECT email_hmac, avatar, email_enc, voter_hmac FROM comments WHERE id = ?').get(id) as { email_hmac: string; avatar: string; email_enc: Buffer; voter_hmac: string | null };
   } finally {
     db.close();
   }
@@ -60,6 +64,7 @@ async function storedRow(id: string): Promise<{ email_hmac: string; avatar: stri
 it('removes the person from every answer, the export, and the bytes of the database and its WAL', async () => {
   const ids = await seed();
   const stored = await storedRow(ids.mine);
+  expect(stored.voter_hmac).toMatch(/^[0-9a-f]{64}$/);
   // Before: the bytes are there, so the check below can fail.
   expect((await fileBytes()).includes(Buffer.from(BODY))).toBe(true);
   expect((await fileBytes()).includes(Buffer.from(stored.email_hmac))).toBe(true);
@@ -83,7 +88,7 @@ it('removes the person from every answer, the export, and the bytes of the datab
     (await call(server, 'GET', '/api/v1/sites/demo/export', { token: server.ownerToken })).text,
     await exportText(server.services),
   ].join('\n');
-  const forms = [EMAIL, EMAIL.toLowerCase(), NAME, BODY, WEBSITE, 'erin-erased.example', stored.email_hmac, stored.avatar];
+  const forms = [EMAIL, EMAIL.toLowerCase(), NAME, BODY, WEBSITE, 'erin-erased.example', stored.email_hmac, stored.avatar, stored.voter_hmac!];
   for (const f of forms) expect(answers).not.toContain(f);
 
   const bytes = await fileBytes();

@@ -37,6 +37,7 @@ const X = {
     'transfer.erase',
     `UPDATE comments SET author_name = '', author_website = NULL, avatar = '', email_enc = '\\x'::bytea, email_hmac = '', ip_hmac = NULL,
        user_agent = NULL, body_source = '', body_html = '', body_hash = '', reasons = '[]', edit_token_hash = NULL,
+       voter_hmac = NULL,
        status_before_delete = CASE WHEN status = 'deleted' THEN status_before_delete ELSE status END,
        status = 'deleted', status_changed_at = $3, report_count = 0
      WHERE id = $1 AND site_id = $2 RETURNING page_id, parent_id`,

@@ -44,6 +44,7 @@ export class SqliteTransfer implements TransferRepository {
       erase: db.prepare(
         `UPDATE comments SET author_name = '', author_website = NULL, avatar = '', email_enc = x'', email_hmac = '', ip_hmac = NULL,
            user_agent = NULL, body_source = '', body_html = '', body_hash = '', reasons = '[]', edit_token_hash = NULL,
+           voter_hmac = NULL,
            status_before_delete = CASE WHEN status = 'deleted' THEN status_before_delete ELSE status END,
            status = 'deleted', status_changed_at = @now
          WHERE id = @id AND site_id = @siteId RETURNING page_id, parent_id`,
