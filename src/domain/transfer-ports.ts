@@ -128,4 +128,9 @@ export interface TransferRepository {
    * (they become deleted placeholders), with one audit row for them all, and overwrites the freed bytes.
    */
   erase(siteId: string, ids: string[], audit: { actorId: string | null; reason: string; now: number }): Promise<ErasedComments>;
+  /**
+   * One audit row (action `export`) saying a person's data was given out, on the comment they were identified by;
+   * the status is left as it is, and the reason names no personal data.
+   */
+  auditPersonExport(siteId: string, commentId: string, audit: { actorId: string | null; reason: string; now: number }): Promise<void>;
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
-import { auditLog, createToken, expectProblem, openDb, post, publicList } from '../helpers/moderation';
+import { act, auditLog, createToken, expectProblem, openDb, post, publicList } from '../helpers/moderation';
 import { exportText } from '../helpers/transfer';
 
 let server: TestServer;
@@ -110,4 +110,25 @@ it('after an erase the same export imported again does not bring the person back
   expect(await server.services.erasure.erase(site, EMAIL, null, Date.now())).toEqual({ erased: 1 });
   expect(await importXml(server.services, 'disqus', xml, { siteId: 'blog' })).toMatchObject({ imported: 0, alreadyThere: 1 });
   expect((await publicList(server, '/a/', 'blog')).body.comments).toEqual([]);
+});
+
+it('an erased comment stays a placeholder: restore, approve and delete are refused per id', async () => {
+  const ids = await seed();
+  await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { token: server.ownerToken, body: { email: EMAIL } });
+  for (const action of ['restore', 'approve', 'reject', 'spam', 'delete']) {
+    const r = await act(server, { action, ids: [ids.mine, ids.reply] });
+    expect(r.status).toBe(200);
+    expect(r.body.results).toEqual([
+      { id: ids.mine, ok: false, error: expect.objectContaining({ code: 'erased', status: 409 }) },
+      // The other comment is acted on as usual.
+      expect.objectContaining({ id: ids.reply }),
+    ]);
+    if (action === 'delete') break;
+    // Put the reply back for the next round.
+    await act(server, { action: action === 'restore' ? 'approve' : 'restore', ids: [ids.reply] });
+  }
+  // Nothing of it was published on the way: with its reply deleted too, the placeholder has nothing left to hold up.
+  expect((await publicList(server, '/one')).body.comments).toEqual([]);
+  const log = (await auditLog(server)).filter((e) => e.commentId === ids.mine).map((e) => e.action);
+  expect(log).toEqual(['create', 'erase']);
 });

@@ -19,6 +19,7 @@ import { toComment, type CommentRow } from '../sqlite/rows';
 // Rows of a thread have the same shape on both stores.
 import { actorColumns, collectRoots, toThreadItem, type ThreadRow } from '../sqlite/comments';
 import { likePattern, one, rows, run, sql, transaction, type Client, type Pool, type Queryable, type Statement } from './pool';
+import { recordFact } from './notifications';
 
 
 const THREAD_COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.status, c.author_name, c.author_website,
@@ -94,8 +95,8 @@ const S = {
   getForUpdate: sql('comments.getForUpdate', 'SELECT * FROM comments WHERE id = $1 FOR UPDATE'),
   audit: sql(
     'comments.audit',
-    `INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    `INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, actor_address, action, from_status, to_status, reason, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   ),
   shownInfo: sql('comments.shownInfo', 'SELECT status, shown, parent_id FROM comments WHERE id = $1 FOR UPDATE'),
   hasShownChild: sql('comments.hasShownChild', 'SELECT 1 FROM comments WHERE parent_id = $1 AND shown LIMIT 1'),
@@ -188,8 +189,8 @@ export class PgComments implements CommentRepository {
     db: Queryable,
     a: { siteId: string; commentId: string; actor: Actor; action: string; from: CommentStatus | null; to: CommentStatus; reason: string | null; now: number },
   ): Promise<void> {
-    const { actorType, actorId } = actorColumns(a.actor);
-    await run(db, S.audit, [a.siteId, a.commentId, actorType, actorId, a.action, a.from, a.to, a.reason, a.now]);
+    const { actorType, actorId, actorAddress } = actorColumns(a.actor);
+    await run(db, S.audit, [a.siteId, a.commentId, actorType, actorId, actorAddress, a.action, a.from, a.to, a.reason, a.now]);
   }
 
   /** A comment is shown when approved, or as a placeholder above a shown reply; walks up while that changes. */
@@ -252,6 +253,8 @@ export class PgComments implements CommentRepository {
         reason: n.reasons.map((r) => r.code).join(', ') || null,
         now: n.createdAt,
       });
+      // In this transaction: the notifier hears of the comment exactly when it is committed.
+      await recordFact(c, n.siteId, { type: 'created', commentId: n.id, status: n.status, notify: n.notify === true }, n.createdAt);
       return { comment: toComment(row!) };
     });
   }
@@ -370,6 +373,7 @@ export class PgComments implements CommentRepository {
       if (!current) throw notFound('Comment');
       const reasons = JSON.stringify([...(JSON.parse(current.reasons) as Reason[]), ...edit.addReasons]);
       const row = await one<PgCommentRow>(c, S.editBody, [id, edit.bodySource, edit.bodyHtml, edit.bodyHash, edit.editedAt, reasons]);
+      await recordFact(c, current.site_id, { type: 'edited', commentId: id }, edit.editedAt);
       return toComment(row!);
     });
   }
@@ -390,6 +394,7 @@ export class PgComments implements CommentRepository {
         reason: 'deleted by its author',
         now,
       });
+      await recordFact(c, row.site_id, { type: 'status_changed', commentId: id, from: row.status, to: 'deleted', actor: { type: 'author' }, action: 'delete' }, now);
       await this.refreshShown(c, id);
     });
   }
@@ -417,6 +422,7 @@ export class PgComments implements CommentRepository {
     return transaction(this.pool, async (c) => {
       if ((await run(c, S.insertReport, [r.commentId, r.reporterHmac, r.reason, r.note, r.now])) === 0) return 'duplicate' as const;
       const row = (await one<{ report_count: number; status: CommentStatus; site_id: string }>(c, S.bumpReports, [r.commentId]))!;
+      await recordFact(c, row.site_id, { type: 'reported', commentId: r.commentId, reason: r.reason }, r.now);
       if (row.report_count >= r.threshold && row.status === 'approved') {
         await run(c, S.setStatus, [r.commentId, 'pending', null, r.now]);
         await this.writeAudit(c, {
@@ -429,6 +435,8 @@ export class PgComments implements CommentRepository {
           reason: `${row.report_count} reports reached the threshold of ${r.threshold}`,
           now: r.now,
         });
+        const fact = { type: 'status_changed', commentId: r.commentId, from: 'approved', to: 'pending', actor: { type: 'system' }, action: 'reports' } as const;
+        await recordFact(c, row.site_id, fact, r.now);
         await this.refreshShown(c, r.commentId);
       }
       return 'added' as const;
@@ -531,7 +539,7 @@ export class PgComments implements CommentRepository {
           results.push({ id, ok: false, error: { code: 'not_found', status: 404, detail: 'Comment was not found.' } });
           return;
         }
-        const decision = req.decide({ status: row.status, statusBeforeDelete: row.status_before_delete });
+        const decision = req.decide({ status: row.status, statusBeforeDelete: row.status_before_delete, erased: row.email_hmac === '' });
         if ('error' in decision) {
           results.push({ id, ok: false, error: decision.error });
           return;
@@ -541,6 +549,7 @@ export class PgComments implements CommentRepository {
         if (from !== to) {
           await run(c, S.setStatus, [id, to, to === 'deleted' ? from : null, req.now]);
           await this.writeAudit(c, { siteId: req.siteId, commentId: id, actor: req.actor, action: req.action, from, to, reason: req.reason, now: req.now });
+          await recordFact(c, req.siteId, { type: 'status_changed', commentId: id, from, to, actor: req.actor, action: req.action }, req.now);
           await this.refreshShown(c, id);
         }
         if (req.clearReports) {

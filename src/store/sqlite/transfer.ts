@@ -35,7 +35,7 @@ export class SqliteTransfer implements TransferRepository {
       log: db.prepare<{ siteId: string; after: number; limit: number }, Record<string, unknown>>(
         'SELECT * FROM moderation_actions WHERE site_id = @siteId AND id > @after ORDER BY id LIMIT @limit',
       ),
-      byEmail: db.prepare<[string, string], string>('SELECT id FROM comments WHERE site_id = ? AND email_hmac = ? ORDER BY id DESC').pluck(),
+      byEmail: db.prepare<[string, string], string>('SELECT id FROM comments WHERE +site_id = ? AND email_hmac = ? ORDER BY id DESC').pluck(),
       erase: db.prepare(
         `UPDATE comments SET author_name = '', author_website = NULL, avatar = '', email_enc = x'', email_hmac = '', ip_hmac = NULL,
            user_agent = NULL, body_source = '', body_html = '', body_hash = '', reasons = '[]', edit_token_hash = NULL,
@@ -52,6 +52,8 @@ export class SqliteTransfer implements TransferRepository {
       setShown: db.prepare('UPDATE comments SET shown = ? WHERE id = ?'),
       audit: db.prepare(`INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
         VALUES (@siteId, @commentId, @actorType, @actorId, 'erase', NULL, 'deleted', @reason, @now)`),
+      auditExport: db.prepare(`INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
+        SELECT @siteId, id, @actorType, @actorId, 'export', status, status, @reason, @now FROM comments WHERE id = @commentId AND site_id = @siteId`),
     };
   }
 
@@ -111,6 +113,11 @@ export class SqliteTransfer implements TransferRepository {
 
   async commentsByEmail(siteId: string, emailHmac: string): Promise<string[]> {
     return this.s.byEmail.all(siteId, emailHmac);
+  }
+
+  async auditPersonExport(siteId: string, commentId: string, audit: { actorId: string | null; reason: string; now: number }): Promise<void> {
+    const actor = actorColumns(audit.actorId ? { type: 'token', id: audit.actorId } : { type: 'system' });
+    this.s.auditExport.run({ siteId, commentId, ...actor, reason: audit.reason, now: audit.now });
   }
 
   async erase(siteId: string, ids: string[], audit: { actorId: string | null; reason: string; now: number }): Promise<ErasedComments> {
