@@ -83,7 +83,9 @@ function importOnce(file, dataDir, databaseUrl) {
     process.argv = [process.argv[0], 'marginalia.js', 'import', 'disqus', ${JSON.stringify(file)}, '--site', 'bench', '--create-site'];
     process.on('exit', () => process.stderr.write('\\nBENCH ' + JSON.stringify({ ms: performance.now() - t, maxRssKiB: process.resourceUsage().maxRSS }) + '\\n'));
     require(${JSON.stringify(CLI)});`;
-  const r = spawnSync(process.execPath, ['-e', runner], { env, encoding: 'utf8', timeout: 15 * 60_000 });
+  // IMPORT_CPU_PROF=dir writes a V8 CPU profile of each import run there (open it in Chrome's DevTools).
+  const prof = process.env.IMPORT_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.IMPORT_CPU_PROF] : [];
+  const r = spawnSync(process.execPath, [...prof, '-e', runner], { env, encoding: 'utf8', timeout: 15 * 60_000 });
   if (r.status !== 0) throw new Error(`import failed (${r.status}): ${r.stderr}`);
   const m = /BENCH (\{.*\})/.exec(r.stderr);
   return { ...JSON.parse(m[1]), summary: r.stdout.trim().split('\n')[0] };
@@ -123,4 +125,5 @@ function main() {
   }
 }
 
-main();
+if (require.main === module) main();
+module.exports = { generate };

@@ -5,7 +5,7 @@ import type { ImportRun, StagedComment, StagedPage } from './transfer-ports';
 import type { Site } from './types';
 import type { DomainEvents } from './events';
 import { Privacy } from './privacy';
-import { renderBody, sanitizeImportedHtml, toPlainText } from './render';
+import { plainTextOfSanitised, renderBody, sanitizeImportedHtml } from './render';
 import { importedCommentId } from './ids';
 import { bodyHash } from './comments';
 import { defaultSettings, siteIdSchema } from './settings';
@@ -282,7 +282,7 @@ export class ImportService {
     if (charLength(cleaned) > IMPORT_BODY_MAX) throw new ImportError(`the body is longer than ${IMPORT_BODY_MAX} characters`, where);
     // NFC again after sanitising: character references (`e&#769;`) become characters only then.
     const bodyHtml = ('html' in c.body ? sanitizeImportedHtml(cleaned) : cleaned.trim() ? renderBody(cleaned) : '').normalize('NFC');
-    const bodySource = 'html' in c.body ? toPlainText(bodyHtml) : cleaned;
+    const bodySource = 'html' in c.body ? plainTextOfSanitised(bodyHtml) : cleaned;
     // Without an e-mail each comment is its own author: nobody is trusted, banned or matched through a shared blank.
     const matchKey = email ?? `\u0000anonymous\u0000${source}\u0000${c.sourceId}`;
     const id = importedCommentId(c.createdAt);

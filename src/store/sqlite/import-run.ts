@@ -59,6 +59,7 @@ export class SqliteImportRun implements ImportRun {
         VALUES (@id, @sourceId, @parentRef, @threadRef, @status, @originSource, @originId, @upvotes, @downvotes, @entry)
         ON CONFLICT (source_id) DO NOTHING`),
       known: p('SELECT 1 FROM comment_sources WHERE site_id = @siteId AND source = @source AND source_id = @sourceId'),
+      anyKnown: p('SELECT 1 FROM comment_sources WHERE site_id = @siteId AND source = @source LIMIT 1'),
       addBody: p(`INSERT INTO temp.import_bodies_${n} (seq, status_before_delete, author_name, author_website, avatar, email_enc,
           email_hmac, ip_hmac, user_agent, body_source, body_html, body_hash, reasons, created_at, edited_at, status_changed_at,
           featured_at, voter_hmac)
@@ -97,8 +98,17 @@ export class SqliteImportRun implements ImportRun {
     return `temp.import_pages_${this.n}`;
   }
 
+  /** Sources the site had comments from when the run began; a first import skips the look-up per comment. */
+  private readonly sourcesSeen = new Map<string, boolean>();
+
+  /**
+   * Only spares preparing a comment that is surely skipped; resolve() decides what is already there, against the
+   * database as it is then.
+   */
   alreadyImported(source: string, sourceId: string): boolean {
-    return this.s.known.get({ siteId: this.opts.siteId, source, sourceId }) !== undefined;
+    let any = this.sourcesSeen.get(source);
+    if (any === undefined) this.sourcesSeen.set(source, (any = this.s.anyKnown.get({ siteId: this.opts.siteId, source }) !== undefined));
+    return any && this.s.known.get({ siteId: this.opts.siteId, source, sourceId }) !== undefined;
   }
 
   async addPages(pages: StagedPage[]): Promise<void> {
