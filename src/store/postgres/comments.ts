@@ -117,7 +117,11 @@ const S = {
        RETURNING *),
      audit AS (
        INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
-       SELECT site_id, id, 'system', NULL, 'create', NULL, status, $23, created_at FROM ins)
+       SELECT site_id, id, 'system', NULL, 'create', NULL, status, $23, created_at FROM ins),
+     journal AS (
+       -- In this statement: the notifier hears of the comment exactly when it is committed (recordFact's row).
+       INSERT INTO notification_events (site_id, type, payload, created_at)
+       SELECT site_id, 'created', $24, created_at FROM ins)
      SELECT * FROM ins`,
   ),
   get: sql('comments.get', 'SELECT * FROM comments WHERE id = $1'),
@@ -259,6 +263,7 @@ export class PgComments implements CommentRepository {
       n.page.url,
       n.page.title,
       n.reasons.map((r) => r.code).join(', ') || null,
+      JSON.stringify({ type: 'created', commentId: n.id, status: n.status, notify: n.notify === true }),
     ]);
     if (fast) return { comment: toComment(fast) };
     return transaction(this.pool, async (c) => {
