@@ -4,12 +4,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBuilt, freePort, waitForHealth } from '../helpers/process';
+import { ensureBuilt, freePort, startScript, waitForHealth } from '../helpers/process';
 import { projectRoot } from '../../src/paths';
 
 beforeAll(ensureBuilt, 60_000);
-
-const startScript = path.join(projectRoot, 'scripts/start.sh');
 
 it('npm start is scripts/start.sh', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'));
