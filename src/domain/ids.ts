@@ -75,7 +75,7 @@ export const newCommentId = (now?: number) => `c_${ulid(now)}`;
  * An id for a comment imported with its original time: the time part is that time, so it sorts among the others
  * by when it was written. It leaves the monotonic sequence of new ids alone.
  */
-export const importedCommentId = (createdAt: number) => `c_${encodeTime(Math.max(0, Math.floor(createdAt)))}${encodeRandom(crypto.randomBytes(10))}`;
+export const importedCommentId = (createdAt: number) => `c_${encodeTime(Math.max(0, Math.floor(createdAt)))}${encodeRandom(secureRandomBytes(10))}`;
 export const newTokenId = () => `tok_${ulid()}`;
 export const newBanId = () => `ban_${ulid()}`;
 

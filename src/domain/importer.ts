@@ -5,7 +5,7 @@ import type { ImportRun, StagedComment, StagedPage } from './transfer-ports';
 import type { Site } from './types';
 import type { DomainEvents } from './events';
 import { Privacy } from './privacy';
-import { renderBody, sanitizeImportedHtml, toPlainText } from './render';
+import { plainTextOfSanitised, renderBody, sanitizeImportedHtml } from './render';
 import { importedCommentId } from './ids';
 import { bodyHash } from './comments';
 import { defaultSettings, siteIdSchema } from './settings';
@@ -159,6 +159,8 @@ function placeholder(c: ImportedComment, source: string): StagedComment {
     createdAt: c.createdAt,
     editedAt: null,
     statusChangedAt: c.createdAt,
+    featuredAt: null,
+    voterHmac: null,
     origin: { source, id: c.sourceId, upvotes: c.upvotes, downvotes: c.downvotes },
     entry: c.entry,
   };
@@ -185,7 +187,7 @@ export class ImportService {
   async run(records: AsyncIterable<ImportRecord>, opts: ImportOptions): Promise<ImportSummary> {
     const now = opts.now ?? Date.now();
     const existing = await this.prepareSite(opts.siteId, opts.createSite === true);
-    const run = this.transfer().beginImport({ siteId: opts.siteId, marginaliaIds: false, auditSource: opts.source, now });
+    const run = await this.transfer().beginImport({ siteId: opts.siteId, marginaliaIds: false, auditSource: opts.source, now });
     const keys = new AuthorKeys(this.deps.privacy, opts.siteId);
     const skipped: Record<string, number> = {};
     const notes = new Map<string, number>();
@@ -280,7 +282,7 @@ export class ImportService {
     if (charLength(cleaned) > IMPORT_BODY_MAX) throw new ImportError(`the body is longer than ${IMPORT_BODY_MAX} characters`, where);
     // NFC again after sanitising: character references (`e&#769;`) become characters only then.
     const bodyHtml = ('html' in c.body ? sanitizeImportedHtml(cleaned) : cleaned.trim() ? renderBody(cleaned) : '').normalize('NFC');
-    const bodySource = 'html' in c.body ? toPlainText(bodyHtml) : cleaned;
+    const bodySource = 'html' in c.body ? plainTextOfSanitised(bodyHtml) : cleaned;
     // Without an e-mail each comment is its own author: nobody is trusted, banned or matched through a shared blank.
     const matchKey = email ?? `\u0000anonymous\u0000${source}\u0000${c.sourceId}`;
     const id = importedCommentId(c.createdAt);
@@ -303,6 +305,8 @@ export class ImportService {
       createdAt: c.createdAt,
       editedAt: null,
       statusChangedAt: c.createdAt,
+      featuredAt: null,
+      voterHmac: null,
       origin: { source, id: c.sourceId, upvotes: c.upvotes, downvotes: c.downvotes },
       entry: c.entry,
     };

@@ -91,6 +91,35 @@ const S = {
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)
      RETURNING *`,
   ),
+  // The usual post, to a page that exists, in one statement (so one round trip and its own transaction): fills in
+  // a title or URL the page lacks, places the comment under its parent, writes the audit row. No row back when the
+  // page does not exist yet or the parent is not on it; insert() then takes the long way.
+  insertOnPage: sql(
+    'comments.insertOnPage',
+    `WITH page AS (
+       SELECT id, url, title, metadata_locked FROM pages WHERE site_id = $2 AND key = $20),
+     fill AS (
+       UPDATE pages p SET url = coalesce(p.url, $21::text), title = coalesce(p.title, $22::text)
+       FROM page WHERE p.id = page.id AND NOT page.metadata_locked
+         AND (($21::text IS NOT NULL AND page.url IS NULL) OR ($22::text IS NOT NULL AND page.title IS NULL))
+       RETURNING p.id),
+     parent AS (
+       SELECT page_id, root_id, depth, path FROM comments WHERE id = $3::text),
+     ins AS (
+       INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, shown,
+         author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html,
+         body_hash, reasons, edit_token_hash, created_at, status_changed_at, voter_hmac)
+       SELECT $1, $2, page.id, $3::text, coalesce(parent.root_id, $1), coalesce(parent.depth + 1, 0),
+         CASE WHEN $3::text IS NULL THEN $1 ELSE parent.path || '/' || $1 END,
+         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19
+       FROM page LEFT JOIN parent ON true
+       WHERE $3::text IS NULL OR parent.page_id = page.id
+       RETURNING *),
+     audit AS (
+       INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
+       SELECT site_id, id, 'system', NULL, 'create', NULL, status, $23, created_at FROM ins)
+     SELECT * FROM ins`,
+  ),
   get: sql('comments.get', 'SELECT * FROM comments WHERE id = $1'),
   getForUpdate: sql('comments.getForUpdate', 'SELECT * FROM comments WHERE id = $1 FOR UPDATE'),
   audit: sql(
@@ -153,7 +182,8 @@ const S = {
      FROM comments c JOIN pages p ON p.id = c.page_id WHERE c.page_id = $1 AND c.status = 'approved'
      ORDER BY c.id DESC LIMIT $2`,
   ),
-  counts: sql('comments.counts', 'SELECT status, n FROM comment_counts WHERE site_id = $1'),
+  // A site's totals are spread over several rows (migrations/postgres/0009_spread_counters.sql).
+  counts: sql('comments.counts', 'SELECT status, sum(n)::bigint AS n FROM comment_counts WHERE site_id = $1 GROUP BY status'),
   reportedCount: sql('comments.reportedCount', `SELECT count(*) AS n FROM comments WHERE site_id = $1 AND report_count > 0 AND status <> 'deleted'`),
   // Locked in id order, so two moderators acting on overlapping lists cannot wait on each other.
   lockForDecision: sql(
@@ -205,6 +235,32 @@ export class PgComments implements CommentRepository {
   }
 
   async insert(n: NewComment): Promise<{ comment: Comment }> {
+    const fast = await one<PgCommentRow>(this.pool, S.insertOnPage, [
+      n.id,
+      n.siteId,
+      n.parentId,
+      n.status,
+      n.status === 'approved',
+      n.authorName,
+      n.authorWebsite,
+      n.avatar,
+      n.emailEnc,
+      n.emailHmac,
+      n.ipHmac,
+      n.userAgent,
+      n.bodySource,
+      n.bodyHtml,
+      n.bodyHash,
+      JSON.stringify(n.reasons),
+      n.editTokenHash,
+      n.createdAt,
+      n.voterHmac ?? null,
+      n.page.key,
+      n.page.url,
+      n.page.title,
+      n.reasons.map((r) => r.code).join(', ') || null,
+    ]);
+    if (fast) return { comment: toComment(fast) };
     return transaction(this.pool, async (c) => {
       const pageId = await this.upsertPage(c, n);
       let rootId = n.id;
