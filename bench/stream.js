@@ -20,6 +20,22 @@ const THREAD = '/api/v1/sites/demo/comments?page=%2Fbench%2Farticle&limit=200';
 const rssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const PROBE_FILE = path.join(os.tmpdir(), `marginalia-stream-probe-${process.pid}.json`);
 
+/**
+ * Collected again every 5 s while RSS still falls by more than 1 MB (at most 6 times): V8 shrinks a young generation
+ * grown by a burst of work (the autocannon run, 5,000 connections opening) only some seconds after it.
+ */
+async function settled(pid) {
+  let m = await collected(pid);
+  for (let i = 0; i < 5; i++) {
+    await sleep(5000);
+    const next = await collected(pid);
+    const fell = m.rss - next.rss;
+    m = next;
+    if (fell < 1024) break;
+  }
+  return m;
+}
+
 /** The server's memory after full collections (bench/memory-probe.js, preloaded into it), in KB. */
 async function collected(pid) {
   fs.rmSync(PROBE_FILE, { force: true });
@@ -78,12 +94,13 @@ async function main() {
     // pause: on a busy machine the server may still be shedding load from the run just before.)
     await sleep(2000);
     await json(base, 'PATCH', '/api/v1/sites/demo/settings', { moderation: 'all' }, auth);
-    // The reading before is taken after full collections (bench/memory-probe.js): the autocannon run just before
-    // leaves the young generation grown, and that would hide what the streams add. The reading after, 5 s after the
-    // last stream opened, is taken twice: as the process stands (what `ps` shows; V8 collects when it chooses) and
-    // after full collections (what the open streams keep), the figure the target is about.
+    // The reading before is taken after full collections, settled (bench/memory-probe.js, settled() above): the
+    // autocannon run just before leaves the young generation grown, and that would hide what the streams add. The
+    // reading after, 5 s after the last stream opened, is taken twice: as the process stands (what `ps` shows; V8
+    // collects when it chooses) and after full collections, settled (what the open streams keep), the figure the
+    // target is about.
     await sleep(2000);
-    const gcBefore = await collected(server.pid);
+    const gcBefore = await settled(server.pid);
     const rssBefore = gcBefore.rss;
     c = clients();
     const t = Date.now();
@@ -92,7 +109,7 @@ async function main() {
     const openMs = Date.now() - t;
     await sleep(5000);
     const rssAfter = rssKb(server.pid);
-    const gcAfter = await collected(server.pid);
+    const gcAfter = await settled(server.pid);
 
     const approve = async (i) => {
       const posted = await json(base, 'POST', '/api/v1/sites/demo/comments', { page: '/bench/live', name: `Live ${i}`, email: `live${i}@example.com`, body: `Live comment ${i}` });
@@ -135,7 +152,7 @@ async function main() {
     const perStreamAsIs = ((rssAfter - rssBefore) * 1024) / STREAMS;
     const kb = (x) => ((x * 1024) / STREAMS / 1024).toFixed(2);
     console.log(`\nMarginalia live-stream benchmark — ${STREAMS} streams from a second process on loopback, Node ${process.version}; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-    console.log(`streams opened in ${(openMs / 1000).toFixed(1)} s; server memory per open stream, before and 5 s after they are open:`);
+    console.log(`streams opened in ${(openMs / 1000).toFixed(1)} s; server memory per open stream, before and after they are open:`);
     console.log(`  RSS after full GC    ${Math.round(gcBefore.rss / 1024)} MB → ${Math.round(gcAfter.rss / 1024)} MB: ${(perStream / 1024).toFixed(2)} KB per stream (JS heap ${kb(gcAfter.heap - gcBefore.heap)} KB, external ${kb(gcAfter.external - gcBefore.external)} KB)`);
     console.log(`  RSS as it stands     ${Math.round(rssBefore / 1024)} MB → ${Math.round(rssAfter / 1024)} MB: ${(perStreamAsIs / 1024).toFixed(2)} KB per stream (no GC forced after the streams opened)`);
     console.log(`approve → event on every stream, ${APPROVALS} approvals × ${STREAMS} streams (${all.length} deliveries, ${missing} missing):`);

@@ -143,9 +143,14 @@ export class StreamHub {
  * middleware hung on it, the response and the router's pending `next` first among them.
  */
 function release(req: Request): void {
-  // Overwritten rather than deleted: deleting would turn the request into a slow dictionary-mode object.
-  for (const key of ['res', 'next', 'route', 'log', 'params', 'rateLimit', 'body', '_parsedUrl', '_parsedOriginalUrl'])
-    if (Object.prototype.hasOwnProperty.call(req, key)) Object.defineProperty(req, key, { value: undefined, writable: true });
+  // Data properties are assigned rather than deleted (that would make the request a slow dictionary-mode object);
+  // the middleware's getters are redefined, since their closures share a scope with the response.
+  const r = req as unknown as Record<string, unknown>;
+  for (const key of ['res', 'next', 'route', 'log', 'params', 'rateLimit', 'body', '_parsedUrl', '_parsedOriginalUrl', 'rawHeaders']) {
+    const d = Object.getOwnPropertyDescriptor(r, key);
+    if (d?.get || d?.set) Object.defineProperty(r, key, { value: undefined, writable: true, configurable: true });
+    else if (d) r[key] = undefined;
+  }
 }
 
 /** One SSE frame; the public shape only, built field by field. */

@@ -4,6 +4,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
 import { act } from '../helpers/moderation';
 import { openStream, type SseStream } from '../helpers/sse';
+import net from 'node:net';
 import { LiveUpdates } from '../../src/domain/live';
 
 let server: TestServer;
@@ -152,6 +153,26 @@ describe('GET /sites/:site/stream', () => {
     expect(JSON.parse(missing.body).errors[0].path).toBe('page');
     const long = await openStream(`${server.baseUrl}/api/v1/sites/demo/stream?page=${'x'.repeat(600)}`);
     expect(long.status).toBe(400);
+  });
+
+  it('streams to an HTTP/1.0 reader without chunk framing, and closes its connection at the end', async () => {
+    const { port } = new URL(server.baseUrl);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let text = '';
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.write('GET /api/v1/sites/demo/stream?page=%2Fpost HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    await until(() => text.includes('retry: 3000'));
+    const c = await post();
+    await until(() => text.includes(c.comment.id));
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(body).toMatch(new RegExp(`^retry: 3000\\n\\nid: [0-9a-z]+\\.\\d+\\nevent: comment\\ndata: \\{"id":"${c.comment.id}"`));
+    server.closeStreams();
+    await closed;
   });
 
   it("answers CORS for the site's origins only", async () => {
