@@ -32,20 +32,19 @@ const projects = [
     ...common,
     displayName: 'sqlite',
     testMatch: ['**/*.test.ts'],
-    testPathIgnorePatterns: withPostgres ? [] : ['/test/store/postgres\\.test\\.ts$', '/test/store/redis\\.test\\.ts$', '/test/store/redis-outage\\.test\\.ts$', '/test/replicas/'],
+    testPathIgnorePatterns: withPostgres ? [] : ['/test/store/postgres\\.test\\.ts$', '/test/store/postgres-outbox\\.test\\.ts$', '/test/store/postgres-transfer\\.test\\.ts$', '/test/store/redis\\.test\\.ts$', '/test/store/redis-outage\\.test\\.ts$', '/test/replicas/'],
   },
 ];
 if (withPostgres)
   projects.push({
     ...common,
     displayName: 'postgres',
-    testMatch: ['<rootDir>/test/http/**/*.test.ts'],
+    testMatch: ['<rootDir>/test/http/**/*.test.ts', '<rootDir>/test/import/**/*.test.ts'],
     // These start the built server as a process (SQLite in DATA_DIR; test/replicas runs processes on PostgreSQL), or
-    // read the SQLite file's bytes (test/store/postgres.test.ts looks at PostgreSQL's rows instead). Notifications
-    // need the outbox, which only the SQLite store has so far (docs/deploy.md).
+    // read the SQLite file's bytes (test/store/postgres.test.ts looks at PostgreSQL's rows instead).
     testPathIgnorePatterns: [
       '/first-start\\.test\\.ts$', '/moderation-cli\\.test\\.ts$', '/shutdown\\.test\\.ts$', '/answer-cache-memory\\.test\\.ts$', '/privacy\\.test\\.ts$',
-      '/notify-[a-z-]+\\.test\\.ts$',
+      '/notify-crash\\.test\\.ts$', '/test/import/cli\\.test\\.ts$',
     ],
     setupFiles: ['<rootDir>/test/helpers/postgres-project.ts'],
   });

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm run bench:import: generated Disqus exports of 20,000 and 200,000 comments, each imported by the built CLI into
-// a fresh database; prints comments/s (by the clock and per CPU-second) and the peak RSS of each run, their ratio, and a second run of the large one.
+// a fresh database; prints comments/s (by the clock and per CPU-second) and the peak RSS of each run, their ratio, and a
+// second run of the large one.
+// `-- --store postgres`: into a fresh schema of BENCH_DATABASE_URL (else TEST_DATABASE_URL) each instead of SQLite.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -9,6 +11,10 @@ const os = require('node:os');
 const path = require('node:path');
 
 const CLI = path.join(__dirname, '../dist/src/cli/index.js');
+const DATABASE_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const storeAt = process.argv.indexOf('--store');
+const STORE = storeAt < 0 ? 'sqlite' : process.argv[storeAt + 1];
+if (!['sqlite', 'postgres'].includes(STORE)) throw new Error('--store is sqlite or postgres');
 const SMALL = Number(process.env.IMPORT_SMALL ?? 20_000);
 const LARGE = Number(process.env.IMPORT_LARGE ?? 200_000);
 
@@ -57,8 +63,23 @@ function generate(file, count) {
   fs.closeSync(fd);
 }
 
-function importOnce(file, dataDir) {
-  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+/** psql-free schema handling: one short node process with pg, so this script stays synchronous. */
+function pgRun(sql) {
+  const code = `const pg = require('pg'); const c = new pg.Client({ connectionString: ${JSON.stringify(DATABASE_URL)} });
+    c.connect().then(() => c.query(${JSON.stringify(sql)})).then(() => c.end()).catch((e) => { console.error(e.message); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', code], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`PostgreSQL: ${r.stderr}`);
+}
+
+function schemaUrl(name) {
+  const u = new URL(DATABASE_URL);
+  u.searchParams.set('options', `-c search_path=${name}`);
+  return u.toString();
+}
+
+function importOnce(file, dataDir, databaseUrl) {
+  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+  if (!databaseUrl) delete env.DATABASE_URL;
   const runner = `const { performance } = require('node:perf_hooks'); const t = performance.now();
     process.argv = [process.argv[0], 'marginalia.js', 'import', 'disqus', ${JSON.stringify(file)}, '--site', 'bench', '--create-site'];
     process.on('exit', () => process.stderr.write('\\nBENCH ' + JSON.stringify({ ms: performance.now() - t, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000, maxRssKiB: process.resourceUsage().maxRSS }) + '\\n'));
@@ -73,26 +94,36 @@ function importOnce(file, dataDir) {
 
 function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-import-'));
+  const schemas = [];
+  console.log(`store: ${STORE}`);
   try {
     const results = {};
     for (const n of [SMALL, LARGE]) {
       const file = path.join(dir, `disqus-${n}.xml`);
       generate(file, n);
       const dataDir = path.join(dir, `data-${n}`);
-      const first = importOnce(file, dataDir);
+      let url = null;
+      if (STORE === 'postgres') {
+        const name = `bench_import_${process.pid}_${n}`;
+        pgRun(`DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name}`);
+        schemas.push(name);
+        url = schemaUrl(name);
+      }
+      const first = importOnce(file, dataDir, url);
       results[n] = first;
       console.log(`${n.toLocaleString('en')} comments (${(fs.statSync(file).size / 1e6).toFixed(1)} MB): ${(first.ms / 1000).toFixed(1)} s, ` +
         `${Math.round(n / (first.ms / 1000)).toLocaleString('en')} comments/s, peak RSS ${(first.maxRssKiB / 1024).toFixed(0)} MB` +
         ` (CPU ${(first.cpuMs / 1000).toFixed(1)} s: ${Math.round(n / (first.cpuMs / 1000)).toLocaleString('en')} comments per CPU-second, the figure a busy machine disturbs least)`);
       console.log(`  ${first.summary}`);
       if (n === LARGE) {
-        const second = importOnce(file, dataDir);
+        const second = importOnce(file, dataDir, url);
         console.log(`  second run: ${(second.ms / 1000).toFixed(1)} s — ${second.summary}`);
       }
     }
     console.log(`peak RSS ratio ${LARGE.toLocaleString('en')} / ${SMALL.toLocaleString('en')}: ${(results[LARGE].maxRssKiB / results[SMALL].maxRssKiB).toFixed(2)}×`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+    for (const name of schemas) pgRun(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
   }
 }
 

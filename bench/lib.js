@@ -25,8 +25,9 @@ async function startServer(extraEnv = {}, opts = {}) {
   const { nodeArgs = [], readToken = true } = Array.isArray(opts) ? { nodeArgs: opts } : opts;
   const dataDir = extraEnv.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-bench-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/src/main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extraEnv },
+  // As `npm start` runs it (scripts/start.sh execs node with the memory settings, keeping this pid).
+  const child = spawn('/bin/sh', [path.join(root, 'scripts/start.sh'), ...nodeArgs], {
+    env: { ...process.env, NODE: process.execPath, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

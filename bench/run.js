@@ -265,7 +265,7 @@ async function profile(what = 'post') {
 }
 
 const args = process.argv.slice(2);
-const mode = args.includes('--store') ? () => require('./stores')() : args.includes('--large') ? () => require('./large').runLarge() : args.includes('--mixed') ? mixed : args.includes('--profile') ? () => profile(args[args.indexOf('--profile') + 1]) : standard;
+const mode = args.includes('--round-trips') ? () => require('./round-trips')() : args.includes('--store') ? () => require('./stores')() : args.includes('--large') ? () => require('./large').runLarge() : args.includes('--mixed') ? mixed : args.includes('--profile') ? () => profile(args[args.indexOf('--profile') + 1]) : standard;
 mode().catch((err) => {
   console.error(err);
   process.exit(1);

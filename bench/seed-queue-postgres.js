@@ -78,8 +78,10 @@ async function main() {
     );
     process.stderr.write(`\rseeded ${Math.min(total, done + BATCH).toLocaleString('en')} / ${total.toLocaleString('en')}`);
   }
-  await db.query(`INSERT INTO comment_counts (site_id, status, n) SELECT site_id, status, count(*) FROM comments WHERE site_id = $1 GROUP BY 1, 2
-    ON CONFLICT (site_id, status) DO UPDATE SET n = excluded.n`, [site]);
+  // The counts from the rows, each in one row (the triggers spread later changes over more).
+  await db.query('DELETE FROM comment_counts WHERE site_id = $1', [site]);
+  await db.query('DELETE FROM page_counts WHERE page_id IN (SELECT id FROM pages WHERE site_id = $1)', [site]);
+  await db.query(`INSERT INTO comment_counts (site_id, status, n) SELECT site_id, status, count(*) FROM comments WHERE site_id = $1 GROUP BY 1, 2`, [site]);
   await db.query(`UPDATE pages p SET approved_count = c.a, pending_count = c.p FROM (
       SELECT page_id, count(*) FILTER (WHERE status = 'approved') AS a, count(*) FILTER (WHERE status = 'pending') AS p
       FROM comments WHERE site_id = $1 GROUP BY page_id) c WHERE c.page_id = p.id`, [site]);

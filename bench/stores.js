@@ -81,7 +81,12 @@ function summary(r) {
 
 /** Thread, counts and POST on servers already seeded; the load is spread over all of them. */
 async function measureCore(bases) {
-  const spread = (opts) => (bases.length === 1 ? run(opts(bases[0])) : runSpread(bases, opts));
+  const measured = (opts) => (bases.length === 1 ? run(opts(bases[0])) : runSpread(bases, opts));
+  // A second on every replica first, as bench/run.js does: each figure starts with its code compiled and optimised.
+  const spread = async (opts) => {
+    await Promise.all(bases.map((b) => autocannon({ connections: Math.max(1, Math.floor(CONNECTIONS / bases.length)), duration: 1, ...opts(b) })));
+    return measured(opts);
+  };
   return {
     thread: summary(await spread((b) => ({ url: b + threadPath }))),
     counts: summary(await spread((b) => ({ url: `${b}/api/v1/sites/demo/counts?${countsQuery}` }))),

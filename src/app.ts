@@ -15,6 +15,7 @@ import { DomainEvents } from './domain/events';
 import { ImportService } from './domain/importer';
 import { JsonTransferService } from './domain/json-transfer';
 import { ErasureService } from './domain/erasure';
+import { PersonService } from './domain/person';
 import { requestContext, accessLog, requireJsonBody } from './http/middleware';
 import { errorHandler, notFoundHandler } from './http/problem';
 import { publicRoutes, cachedBodyBytes, type CachedBody } from './http/public-routes';
@@ -80,6 +81,7 @@ export interface Services {
   importer: ImportService;
   json: JsonTransferService;
   erasure: ErasureService;
+  person: PersonService;
   live: LiveUpdates;
 }
 
@@ -99,6 +101,7 @@ export function buildServices(deps: {
     importer,
     json: new JsonTransferService({ repos, privacy: deps.privacy, events, importer }),
     erasure: new ErasureService({ repos, privacy: deps.privacy, events }),
+    person: new PersonService({ repos, privacy: deps.privacy }),
     events,
     live: new LiveUpdates({ events, repos }, { onError: deps.onError }),
     comments: new CommentService({ repos, privacy: deps.privacy, events, locks: deps.locks }),
@@ -217,6 +220,24 @@ export function buildApp(deps: AppDeps): App {
     rateLimitStores: stores,
     uploadDir: path.join(config.dataDir, 'imports'),
   };
+  const origins = { publicOrigin: new URL(config.publicUrl).origin };
+  const check = new InstallCheck({
+    repo: deps.repos.siteActivity,
+    sites: deps.repos.sites,
+    onError: (err) => logger.error({ err }, 'install check write failed'),
+  });
+  const noteInstall = installCheck({ check, origins });
+  const reader = publicRoutes({
+    comments: services.comments,
+    cache,
+    origins,
+    rateLimitStores: stores,
+    publicUrl: config.publicUrl,
+    streams: app.streams,
+  });
+  // The thread read comes first: every page view asks for it, and it need not walk the other routers first. Its body,
+  // if any, is ignored (a GET), but the JSON-only guard still refuses one that is not JSON, as on every API route.
+  app.get('/api/v1/sites/:site/comments', requireJsonBody, noteInstall, ...reader.thread);
   // The import's body is the export file itself, not JSON: its route comes before the JSON-only guard.
   app.use('/api/v1', importUploadRoutes(transfer));
   const api = express.Router();
@@ -225,24 +246,9 @@ export function buildApp(deps: AppDeps): App {
   // Each limit fits the largest valid request in any JSON encoding (src/http/body-limits.ts); a parsed body is not parsed again.
   api.patch('/sites/:site/settings', json(SETTINGS_BODY_LIMIT));
   api.use(json(REQUEST_BODY_LIMIT));
-  const origins = { publicOrigin: new URL(config.publicUrl).origin };
-  const check = new InstallCheck({
-    repo: deps.repos.siteActivity,
-    sites: deps.repos.sites,
-    onError: (err) => logger.error({ err }, 'install check write failed'),
-  });
-  api.use(installCheck({ check, origins }));
-  api.use(
-    publicRoutes({
-      comments: services.comments,
-      cache,
-      origins,
-      rateLimitStores: stores,
-      publicUrl: config.publicUrl,
-      streams: app.streams,
-    }),
-  );
-  api.use(moderationRoutes({ access: services.access, moderation: services.moderation, sites: services.sites, rateLimitStores: stores, origins }));
+  api.use(noteInstall);
+  api.use(reader.router);
+  api.use(moderationRoutes({ access: services.access, moderation: services.moderation, person: services.person, sites: services.sites, rateLimitStores: stores, origins }));
   api.use(siteRoutes({ access: services.access, sites: services.sites }));
   api.use(transferRoutes(transfer));
   api.use(notifyApi({ notify, comments: services.comments, access: services.access, origins, rateLimitStores: stores }));

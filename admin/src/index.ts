@@ -226,6 +226,7 @@ function start(me: Me): void {
       ['e', 'restore'],
       ['f', 'feature / unfeature'],
       ['b', 'ban the author'],
+      ['p', "the author's comments on the site (Person)"],
       ['x', 'select for a bulk action'],
       ['u', 'undo the last action'],
       ['/', 'search'],

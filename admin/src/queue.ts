@@ -2,6 +2,7 @@
 import { api, ApiError, qs, token, UNAUTHORIZED, type Schemas } from './api';
 import { clear, commentHtml, h, timeAgo } from './dom';
 import type { Action, App, PendingAction, QueueItem } from './types';
+import { openPerson } from './person';
 
 const UNDO_MS = 5000;
 const TABS: [string, string][] = [
@@ -228,9 +229,18 @@ function banForm(app: App, items: QueueItem[], holder: HTMLElement): void {
   expiry.focus();
 }
 
+/** An erased person's comment keeps its place as a placeholder: no name, e-mail or text is left. */
+const isErased = (item: QueueItem) => !item.author.name && !item.author.email && !item.body;
+
+/** Opens the Person panel of a comment's author; the queue is reloaded after an erase, to show the placeholders. */
+function showPerson(app: App, commentId: string, opener: HTMLElement | null): void {
+  openPerson(app, commentId, { opener, onErased: () => app.refresh() });
+}
+
 function itemView(app: App, item: QueueItem, index: number): HTMLElement {
   const q = app.queue;
   const selected = q.selected.has(item.id);
+  const erased = isErased(item);
   const button = (label: string, action: Action, cls = '', trust = false) =>
     h('button', { type: 'button', class: `act ${cls}`, 'data-action': trust ? 'approve-trust' : action, onclick: () => act(app, action, [item.id], trust) }, label);
   const el = h(
@@ -240,7 +250,7 @@ function itemView(app: App, item: QueueItem, index: number): HTMLElement {
       tabindex: '-1',
       'data-id': item.id,
       'data-index': index,
-      'aria-label': `Comment by ${item.author.name}`,
+      'aria-label': erased ? 'Erased comment' : `Comment by ${item.author.name}`,
       onfocus: () => {
         q.focus = index;
         for (const other of Array.from(app.main.querySelectorAll('.item.focused'))) other.classList.remove('focused');
@@ -253,7 +263,7 @@ function itemView(app: App, item: QueueItem, index: number): HTMLElement {
       h('input', {
         type: 'checkbox',
         class: 'select',
-        'aria-label': `Select comment by ${item.author.name}`,
+        'aria-label': erased ? 'Select erased comment' : `Select comment by ${item.author.name}`,
         checked: selected,
         onchange: (e: Event) => {
           if ((e.target as HTMLInputElement).checked) q.selected.add(item.id);
@@ -265,8 +275,20 @@ function itemView(app: App, item: QueueItem, index: number): HTMLElement {
       h(
         'div',
         { class: 'who' },
-        h('strong', { class: 'author' }, item.author.name),
-        h('span', { class: 'email' }, item.author.email),
+        erased
+          ? h('strong', { class: 'author erased muted' }, 'Erased')
+          : h(
+              'button',
+              {
+                type: 'button',
+                class: 'link author person-open',
+                'aria-haspopup': 'dialog',
+                title: 'All comments of this person (p)',
+                onclick: (e: Event) => showPerson(app, item.id, e.currentTarget as HTMLElement),
+              },
+              item.author.name,
+            ),
+        erased ? null : h('span', { class: 'email' }, item.author.email),
         item.author.website && /^https?:/i.test(item.author.website)
           ? h('a', { class: 'website', href: item.author.website, rel: 'nofollow noopener noreferrer', target: '_blank' }, item.author.website)
           : null,
@@ -286,8 +308,29 @@ function itemView(app: App, item: QueueItem, index: number): HTMLElement {
       item.page.title ? h('code', { class: 'key' }, item.page.key) : null,
       item.page.closed ? h('span', { class: 'badge' }, 'closed') : null,
     ),
-    item.parent ? h('blockquote', { class: 'parent' }, h('span', { class: 'muted' }, `Reply to ${item.parent.authorName}: `), item.parent.excerpt) : null,
-    commentHtml(item.html),
+    item.parent
+      ? h(
+          'blockquote',
+          { class: 'parent' },
+          h('span', { class: 'muted' }, 'Reply to '),
+          item.parent.authorName
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'link parent-author person-open',
+                  'aria-haspopup': 'dialog',
+                  'aria-label': `${item.parent.authorName}: all comments of this person`,
+                  onclick: (e: Event) => showPerson(app, item.parent!.id, e.currentTarget as HTMLElement),
+                },
+                item.parent.authorName,
+              )
+            : h('span', { class: 'muted' }, 'an erased comment'),
+          h('span', { class: 'muted' }, ': '),
+          item.parent.excerpt,
+        )
+      : null,
+    erased ? h('p', { class: 'body placeholder muted' }, "Erased at the person's request; replies keep their place under it.") : commentHtml(item.html),
     item.reasons.length
       ? h('ul', { class: 'reasons', 'aria-label': 'Why it was held' }, item.reasons.map((r) => h('li', { class: `badge reason-${r.code}`, title: r.detail }, r.code.replace(/_/g, ' '), h('span', { class: 'detail' }, r.detail))))
       : null,
@@ -302,7 +345,9 @@ function itemView(app: App, item: QueueItem, index: number): HTMLElement {
     h(
       'footer',
       {},
-      h(
+      erased
+        ? h('div', { class: 'actions muted' }, 'Nothing is left to moderate.')
+        : h(
         'div',
         { class: 'actions' },
         item.status !== 'approved' ? button('Approve', 'approve', 'approve') : null,
@@ -439,7 +484,7 @@ export async function renderQueue(app: App): Promise<void> {
   const hint = h(
     'p',
     { class: 'keyhint muted', 'aria-hidden': 'true' },
-    ([['j', 'k', 'move'], ['a', 'approve'], ['r', 'reject'], ['s', 'spam'], ['d', 'delete'], ['f', 'feature'], ['x', 'select'], ['u', 'undo'], ['?', 'all keys']] as string[][]).map((k) => {
+    ([['j', 'k', 'move'], ['a', 'approve'], ['r', 'reject'], ['s', 'spam'], ['d', 'delete'], ['f', 'feature'], ['x', 'select'], ['p', 'person'], ['u', 'undo'], ['?', 'all keys']] as string[][]).map((k) => {
       const label = k[k.length - 1];
       return h('span', {}, k.slice(0, -1).map((key) => h('kbd', {}, key)), ` ${label}`);
     }),
@@ -535,6 +580,12 @@ export function queueKeys(app: App, e: KeyboardEvent): boolean {
     case 'g':
       pendingG = true;
       return true;
+    case 'p': {
+      const el = app.main.querySelector<HTMLElement>(`.item[data-index="${q.focus}"]`);
+      if (!item || isErased(item)) return false;
+      showPerson(app, item.id, el);
+      return true;
+    }
     default:
       return false;
   }

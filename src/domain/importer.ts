@@ -159,6 +159,8 @@ function placeholder(c: ImportedComment, source: string): StagedComment {
     createdAt: c.createdAt,
     editedAt: null,
     statusChangedAt: c.createdAt,
+    featuredAt: null,
+    voterHmac: null,
     origin: { source, id: c.sourceId, upvotes: c.upvotes, downvotes: c.downvotes },
     entry: c.entry,
   };
@@ -185,7 +187,7 @@ export class ImportService {
   async run(records: AsyncIterable<ImportRecord>, opts: ImportOptions): Promise<ImportSummary> {
     const now = opts.now ?? Date.now();
     const existing = await this.prepareSite(opts.siteId, opts.createSite === true);
-    const run = this.transfer().beginImport({ siteId: opts.siteId, marginaliaIds: false, auditSource: opts.source, now });
+    const run = await this.transfer().beginImport({ siteId: opts.siteId, marginaliaIds: false, auditSource: opts.source, now });
     const keys = new AuthorKeys(this.deps.privacy, opts.siteId);
     const skipped: Record<string, number> = {};
     const notes = new Map<string, number>();
@@ -303,6 +305,8 @@ export class ImportService {
       createdAt: c.createdAt,
       editedAt: null,
       statusChangedAt: c.createdAt,
+      featuredAt: null,
+      voterHmac: null,
       origin: { source, id: c.sourceId, upvotes: c.upvotes, downvotes: c.downvotes },
       entry: c.entry,
     };

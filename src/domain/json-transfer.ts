@@ -2,7 +2,7 @@
 // and read back by `import json`: sites it lacks are added whole, a site it has gains only the comments it lacks.
 import { z } from 'zod';
 import type { Repositories } from './ports';
-import type { ImportRun, StagedComment, StagedLogEntry, StagedReport } from './transfer-ports';
+import type { ImportRun, StagedComment, StagedLogEntry, StagedReport, StagedVote } from './transfer-ports';
 import type { Ban, Site } from './types';
 import { commentStatuses } from './types';
 import type { DomainEvents } from './events';
@@ -47,6 +47,9 @@ const commentSchema = z
     createdAt: time,
     editedAt: time.nullable(),
     statusChangedAt: time,
+    // Added within version 1: a document written before they existed imports as not featured, with no voter key.
+    featuredAt: time.nullable().default(null),
+    voterHash: z.string().max(128).nullable().default(null),
     origin: z.object({ source: z.enum(['disqus', 'wordpress', 'isso']), id: text(200).min(1), upvotes: z.number().int().min(0), downvotes: z.number().int().min(0) }).strict().nullable(),
   })
   .strict();
@@ -61,7 +64,16 @@ const siteSchema = z
       z.object({ key: text(512).min(1), url: text(2048).nullable(), title: text(512).nullable(), closed: z.boolean(), metadataLocked: z.boolean(), createdAt: time }).strict(),
     ),
     comments: z.array(commentSchema),
-    votes: z.array(z.unknown()).max(0, 'must be empty: this version keeps no votes'),
+    votes: z.array(
+      z
+        .object({
+          commentId: z.string(),
+          voterHash: z.string().min(1).max(128),
+          value: z.union([z.literal(1), z.literal(-1)], { message: 'must be 1 or -1' }),
+          votedAt: time,
+        })
+        .strict(),
+    ),
     bans: z.array(
       z
         .object({
@@ -186,12 +198,24 @@ export class JsonTransferService {
               createdAt: iso(c.createdAt),
               editedAt: isoOrNull(c.editedAt),
               statusChangedAt: iso(c.statusChangedAt),
+              featuredAt: isoOrNull(c.featuredAt),
+              voterHash: c.voterHmac,
               origin: c.origin,
             });
         await write(chunk);
         after = rows[rows.length - 1].id;
       }
-      await write('],\n"votes":[],\n"bans":[');
+      await write('],\n"votes":[');
+      first = true;
+      for (let after: { commentId: string; voterHmac: string } | null = null; ; ) {
+        const votes = await transfer.exportVotes(site.id, after, PAGE);
+        if (!votes.length) break;
+        let chunk = '';
+        for (const v of votes) chunk += sep() + JSON.stringify({ commentId: v.commentId, voterHash: v.voterHmac, value: v.value, votedAt: iso(v.votedAt) });
+        await write(chunk);
+        after = votes[votes.length - 1];
+      }
+      await write('],\n"bans":[');
       first = true;
       let chunk = '';
       for (const b of await repos.bans.list(site.id))
@@ -287,7 +311,10 @@ export class JsonTransferService {
       const issue = (err as z.ZodError).issues?.[0];
       throw new ImportError(issue?.message ?? 'settings are not valid', { entry: entryName(['sites', index, 'settings', ...(issue?.path ?? [])]) });
     }
-    const run = this.transfer().beginImport({ siteId: s.id, marginaliaIds: true, auditSource: null, now });
+    const commentIds = new Set(s.comments.map((c) => c.id));
+    const unknown = s.votes.findIndex((v) => !commentIds.has(v.commentId));
+    if (unknown >= 0) throw new ImportError(`the vote is on comment ${s.votes[unknown].commentId}, which is not in the file`, { entry: entryName(['sites', index, 'votes', unknown, 'commentId']) });
+    const run = await this.transfer().beginImport({ siteId: s.id, marginaliaIds: true, auditSource: null, now });
     let disposed = false;
     try {
       await run.addPages(s.pages.map((p) => ({ ref: p.key, ...p })));
@@ -318,6 +345,8 @@ export class JsonTransferService {
           createdAt: c.createdAt,
           editedAt: c.editedAt,
           statusChangedAt: c.statusChangedAt,
+          featuredAt: c.featuredAt,
+          voterHmac: c.voterHash,
           origin: c.origin,
           entry: `comment ${c.id}`,
         });
@@ -326,6 +355,8 @@ export class JsonTransferService {
       }
       await run.addComments(staged);
       await run.addReports(reports);
+      for (let i = 0; i < s.votes.length; i += PAGE)
+        await run.addVotes(s.votes.slice(i, i + PAGE).map((v): StagedVote => ({ commentId: v.commentId, voterHmac: v.voterHash, value: v.value, votedAt: v.votedAt })));
       await run.addLog(s.log.map((e): StagedLogEntry => ({ ...e })));
       await run.addBans(
         s.bans.map(

@@ -12,7 +12,10 @@ type StatusAction = Exclude<ModerationAction, 'feature' | 'unfeature'>;
 
 /** What each action does to each status. Restoring brings a deletion back to where it was, anything else to pending. */
 export function decideFor(action: StatusAction): StatusDecision {
-  return ({ status, statusBeforeDelete }) => {
+  return ({ status, statusBeforeDelete, erased }) => {
+    // An erased comment is an empty placeholder: approving or restoring it would publish a comment with no author
+    // or body, and deleting it again changes nothing.
+    if (erased) return { error: { code: 'erased', status: 409, detail: 'This comment was erased; it can only stay a placeholder.' } };
     switch (action) {
       case 'approve':
         return { to: 'approved' };

@@ -111,7 +111,8 @@ export interface QueueRow extends Comment {
 }
 
 /** Decides a comment's next status for a moderation action; runs inside the store's transaction. */
-export type StatusDecision = (c: { status: CommentStatus; statusBeforeDelete: CommentStatus | null }) =>
+/** `erased`: the person's data is gone for good (src/domain/erasure.ts); such a placeholder never comes back. */
+export type StatusDecision = (c: { status: CommentStatus; statusBeforeDelete: CommentStatus | null; erased: boolean }) =>
   | { to: CommentStatus }
   | { error: { code: string; status: number; detail: string } };
 

@@ -1,5 +1,5 @@
-// Repository interfaces for moving comments in and out (imports, exports) and for erasing a person. The SQLite
-// store implements them; every method is atomic on its own, and an import run is all or nothing as a whole.
+// Repository interfaces for moving comments in and out (imports, exports) and for erasing a person. Both stores
+// implement them; every method is atomic on its own, and an import run is all or nothing as a whole.
 import type { AuditEntry, Ban, CommentStatus, Page } from './types';
 
 /** A comment ready to store: sanitised, e-mail encrypted, addresses hashed. Refs are the source's own ids. */
@@ -27,6 +27,10 @@ export interface StagedComment {
   createdAt: number;
   editedAt: number | null;
   statusChangedAt: number;
+  /** When a moderator featured it; null when not featured. */
+  featuredAt: number | null;
+  /** The author's voter key (HMAC), so they cannot vote on their own comment; null when unknown. */
+  voterHmac: string | null;
   /** Where the comment came from, remembered so the same import adds nothing the second time. */
   origin: { source: string; id: string; upvotes: number; downvotes: number } | null;
   /** Names the entry in messages. */
@@ -53,6 +57,14 @@ export interface StagedReport {
   resolvedAt: number | null;
 }
 
+/** A reader's vote, by the stored HMAC of their voter key (never the key itself). */
+export interface StagedVote {
+  commentId: string;
+  voterHmac: string;
+  value: 1 | -1;
+  votedAt: number;
+}
+
 export type StagedLogEntry = Omit<AuditEntry, 'id' | 'siteId' | 'actorLabel'>;
 
 export interface ResolvedRun {
@@ -74,6 +86,8 @@ export interface ImportRun {
   addReports(reports: StagedReport[]): Promise<void>;
   addLog(entries: StagedLogEntry[]): Promise<void>;
   addBans(bans: Ban[]): Promise<void>;
+  /** Votes on comments of the file; only those on comments this run adds are written, and the totals follow them. */
+  addVotes(votes: StagedVote[]): Promise<void>;
   /** Finds what is already there, links replies to parents (missing ones make top-level comments) and orders the tree. */
   resolve(): Promise<ResolvedRun>;
   /** The site was created for this run: an undo removes it again. */
@@ -105,6 +119,8 @@ export interface ExportedCommentRow {
   createdAt: number;
   editedAt: number | null;
   statusChangedAt: number;
+  featuredAt: number | null;
+  voterHmac: string | null;
   origin: { source: string; id: string; upvotes: number; downvotes: number } | null;
   reports: StagedReport[];
 }
@@ -115,17 +131,26 @@ export interface ErasedComments {
 }
 
 export interface TransferRepository {
-  beginImport(opts: { siteId: string; marginaliaIds: boolean; auditSource: string | null; now: number }): ImportRun;
+  /** Opens a run (its working tables, and what earlier runs imported into the site, so `alreadyImported` need not wait). */
+  beginImport(opts: { siteId: string; marginaliaIds: boolean; auditSource: string | null; now: number }): Promise<ImportRun>;
   /** A page of a site's pages by key order: keys strictly after `afterKey`. */
   exportPages(siteId: string, afterKey: string | null, limit: number): Promise<Page[]>;
   /** A page of a site's comments in id order, each with its reports and origin. */
   exportComments(siteId: string, afterId: string | null, limit: number): Promise<ExportedCommentRow[]>;
+  /** A page of the votes on a site's comments, by comment id and then voter HMAC: those strictly after `after`. */
+  exportVotes(siteId: string, after: { commentId: string; voterHmac: string } | null, limit: number): Promise<StagedVote[]>;
   exportLog(siteId: string, afterId: number | null, limit: number): Promise<AuditEntry[]>;
   /** Comments of a site whose e-mail has this HMAC, newest first. */
   commentsByEmail(siteId: string, emailHmac: string): Promise<string[]>;
   /**
-   * Removes author, e-mail and its HMAC, website, address hash, user agent and body of these comments for good
+   * Removes author, e-mail and its HMAC, website, address hash, user agent, the author's voter key hash and body
+   * of these comments for good
    * (they become deleted placeholders), with one audit row for them all, and overwrites the freed bytes.
    */
   erase(siteId: string, ids: string[], audit: { actorId: string | null; reason: string; now: number }): Promise<ErasedComments>;
+  /**
+   * One audit row (action `export`) saying a person's data was given out, on the comment they were identified by;
+   * the status is left as it is, and the reason names no personal data.
+   */
+  auditPersonExport(siteId: string, commentId: string, audit: { actorId: string | null; reason: string; now: number }): Promise<void>;
 }

@@ -4,8 +4,9 @@ import type { RequestHandler } from 'express';
 import type { InstallCheck } from '../domain/install-check';
 import { isOwnOrigin, type OriginPolicy } from './origins';
 
-/** The widget's first request on every page view: the thread (a cross-origin GET carries `Origin`). */
-const THREAD_PATH = /^\/sites\/([a-z0-9-]{2,40})\/comments$/;
+/** The widget's first request on every page view: the thread (a cross-origin GET carries `Origin`), seen from the
+ * app (which serves it ahead of the routers) or from under /api/v1. */
+const THREAD_PATH = /^(?:\/api\/v1)?\/sites\/([a-z0-9-]{2,40})\/comments$/;
 
 export function installCheck(deps: { check: InstallCheck; origins: OriginPolicy }): RequestHandler {
   return (req, res, next) => {

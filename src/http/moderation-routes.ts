@@ -2,6 +2,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AccessService } from '../domain/access';
 import type { ModerationService } from '../domain/moderation';
+import type { PersonService } from '../domain/person';
 import type { SiteService } from '../domain/sites';
 import type { Site } from '../domain/types';
 import { authenticateToken, tokenOf } from './auth';
@@ -30,10 +31,12 @@ import {
   tokensResponse,
   type Answer,
 } from './schemas';
+import { personBody, personExportBody, type personExportResponse, type personResponse } from './person-schemas';
 
 export interface ModerationRouteDeps {
   access: AccessService;
   moderation: ModerationService;
+  person: PersonService;
   sites: SiteService;
   rateLimitStores: RateLimitStoreFactory;
   origins: OriginPolicy;
@@ -84,6 +87,24 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
   router.post('/sites/:site/moderation/actions', ...mod, async (req, res) => {
     const input = actionBody.parse(req.body ?? {});
     res.json({ results: await moderation.act(siteOf(res), tokenOf(res), input, Date.now()) } satisfies Answer<typeof actionResponse>);
+  });
+
+  // The person is named by a comment id in the body: their e-mail stays out of URLs, and so out of access logs.
+  router.post('/sites/:site/moderation/person', ...mod, async (req, res) => {
+    const input = personBody.parse(req.body ?? {});
+    const r = await deps.person.comments(siteOf(res), input);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ person: { email: r.email, name: r.name }, items: r.items.map(toModerated), nextCursor: r.nextCursor } satisfies Answer<typeof personResponse>);
+  });
+
+  router.post('/sites/:site/moderation/person/export', ...mod, async (req, res) => {
+    const { commentId } = personExportBody.parse(req.body ?? {});
+    const site = siteOf(res);
+    const doc = await deps.person.export(site, commentId, tokenOf(res), Date.now());
+    res.setHeader('Cache-Control', 'no-store');
+    // The file is named by the site and day only: a name or e-mail would end up in the moderator's downloads list.
+    res.setHeader('Content-Disposition', `attachment; filename="marginalia-${site.id}-person-${doc.exportedAt.slice(0, 10)}.json"`);
+    res.json(doc satisfies Answer<typeof personExportResponse>);
   });
 
   router.get('/sites/:site/moderation/pages', ...mod, async (req, res) => {

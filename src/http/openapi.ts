@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import * as s from './schemas';
 import * as t from './transfer-schemas';
+import * as p from './person-schemas';
 
 type Schema = z.ZodType;
 interface Op {
@@ -56,6 +57,8 @@ const ops: Op[] = [
   { id: 'startImport', method: 'post', path: '/sites/{site}/import', summary: 'Import a Disqus, WordPress or Marginalia export (owner): the file is the body; runs in the background', auth: 'bearer', query: t.importQuery, fileBody: true, ok: 202, response: t.importStartedResponse, errors: [400, 401, 403, 404, 413, 501] },
   { id: 'getImport', method: 'get', path: '/sites/{site}/imports/{id}', summary: "An import's state, progress and counts (owner)", auth: 'bearer', ok: 200, response: t.importStatusResponse, errors: [401, 403, 404] },
   { id: 'erasePerson', method: 'post', path: '/sites/{site}/moderation/erase', summary: "Erase every comment of an e-mail on the site: author, e-mail, website and body (owner)", auth: 'bearer', body: t.eraseBody, ok: 200, response: t.eraseResponse, errors: [400, 401, 403, 404, 501] },
+  { id: 'personComments', method: 'post', path: '/sites/{site}/moderation/person', summary: "Every comment of the author of a comment on the site, in every status, newest first (the person is named by the comment, so their e-mail is in no URL)", auth: 'bearer', body: p.personBody, ok: 200, response: p.personResponse, errors: [400, 401, 404, 429] },
+  { id: 'exportPerson', method: 'post', path: '/sites/{site}/moderation/person/export', summary: "The data-subject access export of the author of a comment: their comments on the site, e-mail in clear, as a JSON file; audited", auth: 'bearer', body: p.personExportBody, ok: 200, response: p.personExportResponse, errors: [400, 401, 404, 429, 501] },
   { id: 'mailFeatures', method: 'get', path: '/sites/{site}/notifications', summary: 'Whether the service sends mail (the widget shows its mail options then)', ok: 200, response: s.mailFeaturesResponse, errors: [404] },
   { id: 'requestMyComments', method: 'post', path: '/sites/{site}/my-comments', summary: 'Mail the address a link to the page of its comments (the same answer whether or not it has any)', body: s.myCommentsRequestBody, ok: 202, response: s.myCommentsRequestResponse, errors: [400, 403, 404, 429] },
   { id: 'listDeliveries', method: 'get', path: '/sites/{site}/deliveries', summary: 'Webhook and mail deliveries, newest first (owner)', auth: 'bearer', query: s.deliveriesQuery, ok: 200, response: s.deliveriesResponse, errors: [400, 401, 403, 404] },

@@ -90,7 +90,14 @@ function rawQuery(req: Request): string {
   return i < 0 ? '' : req.originalUrl.slice(i + 1);
 }
 
-export function publicRoutes(deps: PublicRouteDeps): Router {
+/** The reader API, and the thread read's own handler chain, which the app mounts ahead of its routers. */
+export interface PublicRoutes {
+  router: Router;
+  /** GET /sites/:site/comments: the widget's first request on every page view, the hottest path of all. */
+  thread: RequestHandler[];
+}
+
+export function publicRoutes(deps: PublicRouteDeps): PublicRoutes {
   const { comments, cache } = deps;
   const router = Router();
 
@@ -149,7 +156,7 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     });
   }
 
-  router.get('/sites/:site/comments', reads, async (req, res) => {
+  const threadRead: RequestHandler = async (req, res) => {
     const { key, query } = remembered('list', rawQuery(req), () => threadQuestion(req.query));
     const entry = await answerCached(res, key, async (siteId) => {
       const t = await comments.thread(siteId, query);
@@ -164,7 +171,9 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
       return { value: cachedBody(JSON.stringify(body), JSON_TYPE), scope: t.scope };
     });
     sendCached(req, res, entry, 'public, max-age=10');
-  });
+  };
+  // Mounted by the app ahead of the routers, with the checks the router gives the other reads (site, CORS, read limit).
+  const thread = [loadSite, siteCors, reads, threadRead];
 
   // Featured and recent lists show comments of any page: any change on the site makes them stale.
   const anyPage: AnswerScope = Object.freeze({ pageIds: [], newPages: true, allPages: true });
@@ -264,6 +273,6 @@ export function publicRoutes(deps: PublicRouteDeps): Router {
     res.type('image/svg+xml').send(identiconSvg(m[1]));
   });
 
-  return router;
+  return { router, thread };
 }
 

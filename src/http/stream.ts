@@ -1,5 +1,6 @@
 // HTTP: GET /sites/:site/stream — Server-Sent Events of a page's live updates. One registry of open streams,
 // bounded per address and in total; one heartbeat timer for all of them; each event serialised once for every reader.
+import type { Socket } from 'node:net';
 import type { Request, Response } from 'express';
 import type { LiveEvent, LiveUpdates } from '../domain/live';
 import { AppError, tooManyRequests } from '../domain/errors';
@@ -13,8 +14,15 @@ export interface StreamOptions {
   heartbeatMs: number;
 }
 
+/**
+ * An open stream. Once its head and first frames are out it is written straight to its socket, and the request and
+ * response go: Express's extensions, the router's closures, the middleware's listeners and the header text they
+ * hold would otherwise stay as long as the stream (about two thirds of its memory; docs/engagement.md).
+ */
 interface Reader {
-  res: Response;
+  socket: Socket;
+  /** Frames go out as HTTP/1.1 chunks, the framing the head announced (HTTP/1.0: as they are, until close). */
+  chunked: boolean;
   ip: string;
   key: string;
 }
@@ -57,26 +65,36 @@ export class StreamHub {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store, no-transform',
-      Connection: 'keep-alive',
+      // The stream owns its connection to the end: when it ends, so does the connection (nothing may reuse it).
+      Connection: 'close',
       // Proxies such as nginx would otherwise hold events back in their buffers.
       'X-Accel-Buffering': 'no',
     });
-    req.socket.setNoDelay(true);
-    req.socket.setKeepAlive(true);
-    res.write('retry: 3000\n\n');
+    if (req.method === 'HEAD') return void res.end();
+    const socket = req.socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true);
+    let first = 'retry: 3000\n\n';
     if (lastEventId) {
       const resume = this.live.since(siteId, pageKey, lastEventId);
-      if (resume && 'reset' in resume) res.write('event: reset\ndata: {}\n\n');
-      else if (resume) for (const e of resume.events) res.write(frame(e));
+      if (resume && 'reset' in resume) first += 'event: reset\ndata: {}\n\n';
+      else if (resume) for (const e of resume.events) first += frame(e);
     }
+    res.write(first);
+    // Written to the socket already (nothing held back in the response): from here on the socket is the stream's.
+    const pending = (res as unknown as { outputData?: unknown[] }).outputData;
+    if (socket.destroyed || (pending && pending.length > 0)) return void res.destroy();
+    const chunked = (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding === true;
+    res.detachSocket(socket);
+    release(req);
 
-    const reader: Reader = { res, ip, key: streamKey(siteId, pageKey) };
+    const reader: Reader = { socket, chunked, ip, key: streamKey(siteId, pageKey) };
     let readers = this.byPage.get(reader.key);
     if (!readers) this.byPage.set(reader.key, (readers = new Set()));
     readers.add(reader);
     this.perIp.set(ip, held + 1);
     this.open++;
-    res.on('close', () => this.drop(reader));
+    socket.once('close', () => this.drop(reader));
   }
 
   /** Ends every stream and refuses new ones (graceful shutdown: server.close() can then finish). */
@@ -84,7 +102,9 @@ export class StreamHub {
     this.closed = true;
     clearInterval(this.heartbeat);
     this.stopListening();
-    for (const readers of this.byPage.values()) for (const r of readers) r.res.end();
+    // The last chunk ends the response properly; the reader's side then closes the connection.
+    for (const readers of this.byPage.values()) for (const r of readers) if (r.chunked) r.socket.end('0\r\n\r\n');
+      else r.socket.end();
   }
 
   private drop(r: Reader): void {
@@ -109,12 +129,23 @@ export class StreamHub {
   }
 
   private send(r: Reader, text: string): void {
-    if (r.res.writableLength > MAX_BUFFERED) {
-      r.res.destroy();
+    if (r.socket.writableLength > MAX_BUFFERED) {
+      r.socket.destroy();
       return;
     }
-    r.res.write(text);
+    if (!r.socket.writable) return;
+    r.socket.write(r.chunked ? `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n` : text);
   }
+}
+
+/**
+ * Node keeps a connection's last request until the next one (never, for a stream): let go of what Express and the
+ * middleware hung on it, the response and the router's pending `next` first among them.
+ */
+function release(req: Request): void {
+  // Overwritten rather than deleted: deleting would turn the request into a slow dictionary-mode object.
+  for (const key of ['res', 'next', 'route', 'log', 'params', 'rateLimit', 'body', '_parsedUrl', '_parsedOriginalUrl'])
+    if (Object.prototype.hasOwnProperty.call(req, key)) Object.defineProperty(req, key, { value: undefined, writable: true });
 }
 
 /** One SSE frame; the public shape only, built field by field. */

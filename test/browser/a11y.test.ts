@@ -183,4 +183,30 @@ describe.each(['light', 'dark'] as const)('%s colour scheme', (scheme) => {
     await page.waitForSelector('.owners-only');
     await expectAccessible('owners only');
   });
+
+  it("the console's Person panel: a person's comments, the erase confirmation and its result", async () => {
+    // Its own site, so that erasing leaves the other audits' data alone.
+    await server.services.sites.create({ id: `person-${scheme}`, settings: { ...fastPosting, moderation: 'all', origins: [server.baseUrl] } }, Date.now());
+    const postOn = (body: Record<string, unknown>) => call(server, 'POST', `/api/v1/sites/person-${scheme}/comments`, { body: { page: '/p', ...body } });
+    const first = await postOn({ name: 'Lin', email: 'lin@example.com', body: 'A first thought.' });
+    await call(server, 'POST', `/api/v1/sites/person-${scheme}/moderation/actions`, { token: server.ownerToken, body: { action: 'approve', ids: [first.body.comment.id] } });
+    await postOn({ parentId: first.body.comment.id, name: 'Lin', email: 'lin@example.com', body: 'And a reply to myself, still pending.' });
+    await open(scheme);
+    await page.addInitScript((site) => (globalThis as any).sessionStorage.setItem('marginalia.site', site), `person-${scheme}`);
+    await signIn();
+    await page.waitForSelector('.item.focused');
+    await page.click('.item.focused button.person-open');
+    await page.locator('.person-panel .person-comment').nth(1).waitFor();
+    await expectAccessible('person panel');
+    await page.click('#person-erase');
+    await page.waitForSelector('#person-erase-confirm');
+    await expectAccessible('person panel, erase confirmation');
+    await page.click('#person-erase-confirm');
+    await page.locator('.person-status', { hasText: 'Erased 2 comments.' }).waitFor();
+    await expectAccessible('person panel, erased');
+    await page.keyboard.press('Escape');
+    await page.click('.status-tabs [data-status=deleted]');
+    await page.waitForSelector('.item .placeholder');
+    await expectAccessible('queue, erased placeholders');
+  });
 });

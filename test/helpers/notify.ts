@@ -1,7 +1,41 @@
-// Helpers for notification tests: links out of received mails, and the forms on the pages they open.
+// Helpers for notification tests: the stored rows, links out of received mails, and the forms on the pages they open.
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import type { TestServer } from './server';
 import { call } from './api';
 import type { ReceivedMail } from './receivers';
+
+const INT8_OID = 20;
+// Counts, ids and times come back as numbers on both stores, so one expectation fits either.
+const numbers = {
+  getTypeParser: (oid: number, format?: string) => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')),
+} as pg.CustomTypesConfig;
+
+/** The rows a query reads from the server's own store, SQLite or PostgreSQL (`?` placeholders on both). */
+export async function storedRows(server: Pick<TestServer, 'dataDir' | 'databaseUrl'>, text: string, params: unknown[] = []): Promise<Record<string, any>[]> {
+  if (server.databaseUrl) {
+    const client = new pg.Client({ connectionString: server.databaseUrl, types: numbers });
+    await client.connect();
+    try {
+      let n = 0;
+      return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+  const db = new Database(path.join(server.dataDir, 'marginalia.db'), { readonly: true });
+  try {
+    return db.prepare(text).all(...params) as Record<string, any>[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The first row the query reads, or undefined. */
+export async function storedRow(server: Pick<TestServer, 'dataDir' | 'databaseUrl'>, text: string, params: unknown[] = []): Promise<Record<string, any> | undefined> {
+  return (await storedRows(server, text, params))[0];
+}
 
 /** Every link in a mail's text part, in order. */
 export function linksIn(mail: ReceivedMail): string[] {

@@ -1,7 +1,5 @@
 // Moderator mail against a real SMTP server: the comment, its page and reasons, and signed single-use expiring links
 // whose GET only shows a confirmation page and whose POST acts once, logged as done by that moderator's address.
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/receivers';
@@ -9,17 +7,14 @@ import { approve, linkTo, local, openPage, submit } from '../helpers/notify';
 
 let server: TestServer;
 let smtp: SmtpReceiver;
-let db: Database.Database;
 const MOD = 'mod@example.com';
 
 beforeEach(async () => {
   smtp = await startSmtpReceiver();
   server = await startTestServer({ env: { LOG_LEVEL: 'warn', SMTP_URL: smtp.url, PUBLIC_URL: 'https://comments.example' } });
   await configure(server, { ...fastPosting, moderation: 'all', maxLinks: 1, notifications: { moderators: [{ email: MOD, on: 'pending' }] } });
-  db = new Database(path.join(server.dataDir, 'marginalia.db'), { readonly: true });
 });
 afterEach(async () => {
-  db.close();
   await server.stop();
   await smtp.stop();
 });

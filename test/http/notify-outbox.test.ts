@@ -1,16 +1,14 @@
 // The outbox: facts are journalled in the transaction of the change, fanned out once, and delivered with retries,
 // exponential backoff with jitter, for 24 hours — all against a real HTTP receiver on loopback.
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/receivers';
+import { storedRow, storedRows } from '../helpers/notify';
 import { retryDelay, DEFAULT_RETRY } from '../../src/domain/notify/worker';
 import { newCommentId } from '../../src/domain/ids';
 
 let server: TestServer;
 let receiver: WebhookReceiver;
-let db: Database.Database;
 const retry = { baseDelayMs: 1000, maxDelayMs: 8000, giveUpAfterMs: 24 * 60 * 60_000 };
 
 beforeEach(async () => {
@@ -21,31 +19,29 @@ beforeEach(async () => {
     moderation: 'none',
     webhooks: [{ url: receiver.url, events: ['comment.created', 'comment.approved'], secret: 'a-secret-of-sixteen+' }],
   });
-  db = new Database(path.join(server.dataDir, 'marginalia.db'), { readonly: true });
 });
 afterEach(async () => {
-  db.close();
   await server.stop();
   await receiver.stop();
 });
 
-const outbox = () => db.prepare('SELECT * FROM outbox ORDER BY id').all() as Record<string, any>[];
-const journal = () => db.prepare('SELECT * FROM notification_events').all() as Record<string, any>[];
+const outbox = () => storedRows(server, 'SELECT * FROM outbox ORDER BY id');
+const journal = () => storedRows(server, 'SELECT * FROM notification_events');
 
 describe('journal and outbox', () => {
   it('records a posted comment in the journal before anything is sent, then fans it out into one delivery per event', async () => {
     const r = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput() });
     expect(r.status).toBe(201);
     // Committed with the comment: a process that died now would still deliver it after a restart.
-    expect(journal()).toHaveLength(1);
-    expect(JSON.parse(journal()[0].payload)).toMatchObject({ type: 'created', commentId: r.body.comment.id, status: 'approved' });
+    expect(await journal()).toHaveLength(1);
+    expect(JSON.parse((await journal())[0].payload)).toMatchObject({ type: 'created', commentId: r.body.comment.id, status: 'approved' });
     expect(receiver.requests).toHaveLength(0);
 
     const now = Date.now();
     expect(await server.notifier.runOnce(now)).toEqual({ fannedOut: 1, attempted: 2 });
-    expect(journal()).toHaveLength(0);
+    expect(await journal()).toHaveLength(0);
     expect(receiver.requests.map((q) => q.headers['marginalia-event']).sort()).toEqual(['comment.approved', 'comment.created']);
-    expect(outbox().map((o) => o.state)).toEqual(['delivered', 'delivered']);
+    expect((await outbox()).map((o) => o.state)).toEqual(['delivered', 'delivered']);
     // Running again sends nothing more.
     expect(await server.notifier.runOnce(now + 60_000)).toEqual({ fannedOut: 0, attempted: 0 });
     expect(receiver.requests).toHaveLength(2);
@@ -67,8 +63,8 @@ describe('journal and outbox', () => {
         notify: true,
       }),
     ).rejects.toThrow(/not found/);
-    expect(journal()).toHaveLength(0);
-    expect(db.prepare(`SELECT count(*) AS n FROM pages WHERE key = '/b'`).get()).toEqual({ n: 0 });
+    expect(await journal()).toHaveLength(0);
+    expect(await storedRow(server, `SELECT count(*) AS n FROM pages WHERE key = '/b'`)).toEqual({ n: 0 });
   });
 
   it('retries a failed delivery with backoff, under the same delivery id, until the receiver takes it', async () => {
@@ -77,7 +73,7 @@ describe('journal and outbox', () => {
     await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput() });
     const t0 = Date.now();
     await server.notifier.runOnce(t0);
-    let row = outbox()[0];
+    let row = (await outbox())[0];
     expect(row).toMatchObject({ state: 'pending', attempts: 1, last_status: 503, last_error: 'answered 503' });
     // First retry: between half and all of the base delay.
     expect(row.next_attempt_at - t0).toBeGreaterThanOrEqual(500);
@@ -86,14 +82,14 @@ describe('journal and outbox', () => {
 
     const t1 = row.next_attempt_at;
     await server.notifier.runOnce(t1);
-    row = outbox()[0];
+    row = (await outbox())[0];
     expect(row).toMatchObject({ state: 'pending', attempts: 2, last_status: 503 });
     // Second retry: the delay doubled (1–2 s).
     expect(row.next_attempt_at - t1).toBeGreaterThanOrEqual(1000);
     expect(row.next_attempt_at - t1).toBeLessThanOrEqual(2000);
 
     await server.notifier.runOnce(row.next_attempt_at);
-    expect(outbox()[0]).toMatchObject({ state: 'delivered', attempts: 3, last_status: 204 });
+    expect((await outbox())[0]).toMatchObject({ state: 'delivered', attempts: 3, last_status: 204 });
     const ids = new Set(receiver.requests.map((q) => q.headers['marginalia-delivery']));
     expect(receiver.requests).toHaveLength(3);
     expect(ids.size).toBe(1);
@@ -106,12 +102,11 @@ describe('journal and outbox', () => {
     await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput() });
     await server.notifier.runOnce(Date.now());
     expect(receiver.requests).toHaveLength(1);
-    expect(outbox()[0]).toMatchObject({ state: 'pending', last_status: 302 });
+    expect((await outbox())[0]).toMatchObject({ state: 'pending', last_status: 302 });
   });
 
   it('gives up after 24 hours of failures, with the default policy', async () => {
     const other = await startTestServer({ env: { LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true' } });
-    const otherDb = new Database(path.join(other.dataDir, 'marginalia.db'), { readonly: true });
     try {
       await configure(other, {
         ...fastPosting,
@@ -119,15 +114,15 @@ describe('journal and outbox', () => {
       });
       receiver.respond = () => 500;
       await call(other, 'POST', '/api/v1/sites/demo/comments', { body: commentInput() });
-      const row = () => otherDb.prepare('SELECT * FROM outbox').get() as Record<string, any>;
+      const row = async () => (await storedRow(other, 'SELECT * FROM outbox'))!;
       await other.notifier.runOnce(Date.now());
       const gaps: number[] = [];
-      for (let i = 0; i < 200 && row().state === 'pending'; i++) {
-        const before = row();
+      for (let i = 0; i < 200 && (await row()).state === 'pending'; i++) {
+        const before = await row();
         gaps.push(before.next_attempt_at - before.last_attempt_at);
         await other.notifier.runOnce(before.next_attempt_at);
       }
-      const last = row();
+      const last = await row();
       expect(last.state).toBe('failed');
       expect(last.last_error).toBe('answered 500; gave up after 24 h');
       // Exponential: each of the first gaps is at least the previous one's lower bound doubled, until the 2 h cap.
@@ -138,7 +133,6 @@ describe('journal and outbox', () => {
       expect(last.last_attempt_at - last.created_at).toBeGreaterThan(20 * 60 * 60_000);
       expect(receiver.requests).toHaveLength(last.attempts);
     } finally {
-      otherDb.close();
       await other.stop();
     }
   });

@@ -1,15 +1,12 @@
 // Reply mail, end to end against a real SMTP server on loopback: double opt-in, mail only when a reply is approved,
 // batching per thread (with `now` passed in), one-click and per-thread unsubscribe, and no address anywhere public.
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
 import { startSmtpReceiver, type SmtpReceiver } from '../helpers/receivers';
-import { approve, linkTo, listUnsubscribe, local, openPage, submit } from '../helpers/notify';
+import { approve, linkTo, listUnsubscribe, local, openPage, storedRow, storedRows, submit } from '../helpers/notify';
 
 let server: TestServer;
 let smtp: SmtpReceiver;
-let db: Database.Database;
 
 beforeEach(async () => {
   smtp = await startSmtpReceiver();
@@ -17,10 +14,8 @@ beforeEach(async () => {
     env: { LOG_LEVEL: 'debug', SMTP_URL: smtp.url, MAIL_FROM: 'Demo <comments@demo.example>', PUBLIC_URL: 'https://comments.example' },
   });
   await configure(server, { ...fastPosting, moderation: 'all' });
-  db = new Database(path.join(server.dataDir, 'marginalia.db'), { readonly: true });
 });
 afterEach(async () => {
-  db.close();
   await server.stop();
   await smtp.stop();
 });
@@ -31,7 +26,7 @@ const post = async (over: Record<string, unknown>) => {
   if (r.status !== 201) throw new Error(`post failed: ${r.status} ${r.text}`);
   return r.body.comment.id as string;
 };
-const subscriberState = () => (db.prepare('SELECT state FROM subscribers').get() as { state: string } | undefined)?.state;
+const subscriberState = async () => (await storedRow(server, 'SELECT state FROM subscribers'))?.state as string | undefined;
 
 /** Ada posts with "notify me", confirms from the mail; her comment is approved. Returns its id. */
 async function adaSubscribed(page = '/post'): Promise<string> {
@@ -63,12 +58,12 @@ describe('double opt-in', () => {
 
     const opened = await openPage(local(server, url));
     expect(opened.status).toBe(200);
-    expect(subscriberState()).toBe('pending'); // a scanner fetching the link confirms nothing
+    expect(await subscriberState()).toBe('pending'); // a scanner fetching the link confirms nothing
     const done = await submit(server, opened.form!);
     expect(done.status).toBe(200);
     expect(done.html).toContain('Your address is confirmed');
-    expect(subscriberState()).toBe('confirmed');
-    expect(db.prepare('SELECT confirmed_at FROM subscribers').get()).toEqual({ confirmed_at: expect.any(Number) });
+    expect(await subscriberState()).toBe('confirmed');
+    expect(await storedRow(server, 'SELECT confirmed_at FROM subscribers')).toEqual({ confirmed_at: expect.any(Number) });
   });
 
   it('sends at most one confirmation per address and site a day', async () => {
@@ -96,7 +91,7 @@ describe('double opt-in', () => {
       expect(r.status).toBe(410);
       expect(r.html).toContain('This link is not valid or has expired.');
     }
-    expect(subscriberState()).toBe('pending');
+    expect(await subscriberState()).toBe('pending');
   });
 
   it('without SMTP_URL shows no mail feature and sends nothing, and posting with notify still works', async () => {
@@ -106,9 +101,7 @@ describe('double opt-in', () => {
       const r = await call(plain, 'POST', '/api/v1/sites/demo/comments', { body: commentInput({ notify: true, ...{} }) });
       expect(r.status).toBe(201);
       await plain.notifier.runOnce();
-      const pdb = new Database(path.join(plain.dataDir, 'marginalia.db'), { readonly: true });
-      expect(pdb.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: 0 });
-      pdb.close();
+      expect(await storedRow(plain, 'SELECT count(*) AS n FROM outbox')).toEqual({ n: 0 });
       const ask = await call(plain, 'POST', '/api/v1/sites/demo/my-comments', { body: { email: 'x@example.com' } });
       expect(ask.status).toBe(404);
     } finally {
@@ -180,7 +173,7 @@ describe('reply mail', () => {
     expect(mails[1].parsed.text).toContain('Second reply');
     expect(mails[1].parsed.text).toContain('Third reply');
     expect(mails[1].parsed.text).not.toContain('First reply');
-    expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE topic = 'reply'`).get()).toEqual({ n: 2 });
+    expect(await storedRow(server, `SELECT count(*) AS n FROM outbox WHERE topic = 'reply'`)).toEqual({ n: 2 });
   });
 
   it('stops all reply mail from the site after a one-click POST to the List-Unsubscribe URL', async () => {
@@ -196,7 +189,7 @@ describe('reply mail', () => {
       body: 'List-Unsubscribe=One-Click',
     });
     expect(r.status).toBe(200);
-    expect(subscriberState()).toBe('unsubscribed');
+    expect(await subscriberState()).toBe('unsubscribed');
 
     const later = await post({ parentId: parent, name: 'Cy', email: 'cy@example.com' });
     await approve(server, [later]);
@@ -216,9 +209,9 @@ describe('reply mail', () => {
     const [thread] = linkTo(mail, '/notify/unsubscribe').filter((l) => l !== listUnsubscribe(mail));
     const opened = await openPage(local(server, thread));
     expect(opened.html).toContain('Stop e-mails about replies in this conversation?');
-    expect(db.prepare('SELECT count(*) AS n FROM thread_unsubscribes').get()).toEqual({ n: 0 });
+    expect(await storedRow(server, 'SELECT count(*) AS n FROM thread_unsubscribes')).toEqual({ n: 0 });
     expect((await submit(server, opened.form!)).status).toBe(200);
-    expect(db.prepare('SELECT count(*) AS n FROM thread_unsubscribes').get()).toEqual({ n: 1 });
+    expect(await storedRow(server, 'SELECT count(*) AS n FROM thread_unsubscribes')).toEqual({ n: 1 });
 
     const later = Date.now() + 60 * 60_000;
     const r2 = await post({ parentId: onPost, name: 'Cy', email: 'cy@example.com', body: 'Again on /post' });
@@ -229,7 +222,7 @@ describe('reply mail', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(mails).toHaveLength(2);
     expect(mails[1].parsed.text).toContain('On /other');
-    expect(subscriberState()).toBe('confirmed');
+    expect(await subscriberState()).toBe('confirmed');
   });
 
   it('writes mails in the site’s language', async () => {
@@ -254,9 +247,9 @@ describe('reply mail', () => {
     expect(log.body.items[0]).toMatchObject({ channel: 'mail', event: 'reply', state: 'delivered', attempts: 1, url: null });
     const thread = await call(server, 'GET', '/api/v1/sites/demo/comments?page=/post');
     // Delivered mail keeps no address, not even encrypted; and it cannot be sent again.
-    expect(db.prepare(`SELECT count(*) AS n FROM outbox WHERE recipient_enc IS NOT NULL`).get()).toEqual({ n: 0 });
+    expect(await storedRow(server, `SELECT count(*) AS n FROM outbox WHERE recipient_enc IS NOT NULL`)).toEqual({ n: 0 });
     expect((await call(server, 'POST', `/api/v1/sites/demo/deliveries/${log.body.items[0].id}/resend`, { token: server.ownerToken })).status).toBe(404);
-    for (const text of [log.text, thread.text, server.logs.join('\n'), JSON.stringify(db.prepare('SELECT payload, last_error FROM outbox').all())]) {
+    for (const text of [log.text, thread.text, server.logs.join('\n'), JSON.stringify(await storedRows(server, 'SELECT payload, last_error FROM outbox'))]) {
       expect(text).not.toContain(ADA);
       expect(text).not.toContain('bob@example.com');
     }

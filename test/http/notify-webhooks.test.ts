@@ -1,12 +1,10 @@
 // Webhooks against a real HTTP receiver on loopback: events as the SPEC lists them, the signature checked with the
 // recipe from docs/notifications.md, no private data in payloads, the delivery log with "send again", and the SSRF guard.
 import crypto from 'node:crypto';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
 import { startWebhookReceiver, type WebhookReceiver, type WebhookRequest } from '../helpers/receivers';
-import { approve } from '../helpers/notify';
+import { approve, storedRows } from '../helpers/notify';
 import { isPrivateAddress } from '../../src/outbound/webhook-client';
 import { webhookEvents } from '../../src/domain/settings';
 
@@ -170,7 +168,6 @@ describe('SSRF guard', () => {
 
   it('checks the resolved address again at send time (a name that now points inside), and does not retry', async () => {
     const strict = await startTestServer({ env: { LOG_LEVEL: 'warn' } });
-    const db = new Database(path.join(strict.dataDir, 'marginalia.db'), { readonly: true });
     try {
       await configure(strict, { ...fastPosting, moderation: 'none' });
       // As if each name had resolved to a public address when saved, and resolves to loopback now.
@@ -188,13 +185,12 @@ describe('SSRF guard', () => {
       await call(strict, 'POST', '/api/v1/sites/demo/comments', { body: commentInput() });
       await strict.notifier.runOnce();
       expect(receiver.requests).toHaveLength(0);
-      const rows = db.prepare('SELECT target, state, attempts, last_error FROM outbox ORDER BY id').all();
+      const rows = await storedRows(strict, 'SELECT target, state, attempts, last_error FROM outbox ORDER BY id');
       expect(rows).toEqual([
         { target: `http://localhost:${port}/hooks`, state: 'failed', attempts: 1, last_error: 'localhost resolves to a private or loopback address' },
         { target: `http://127.0.0.1:${port}/hooks`, state: 'failed', attempts: 1, last_error: '127.0.0.1 resolves to a private or loopback address' },
       ]);
     } finally {
-      db.close();
       await strict.stop();
     }
   });

@@ -84,6 +84,9 @@ it('every JSON answer of the moderation API matches the document', async () => {
   conforms('PATCH', '/sites/{site}/settings', await call(server, 'PATCH', '/api/v1/sites/demo/settings', { ...owner, body: { maxLinks: 3 } }));
   conforms('POST', '/tokens', await call(server, 'POST', '/api/v1/tokens', { ...owner, body: { role: 'moderator', site: 'demo', label: 'x' } }));
   conforms('GET', '/tokens', await call(server, 'GET', '/api/v1/tokens', owner));
+  conforms('POST', '/sites/{site}/moderation/person', await call(server, 'POST', `${mod}/person`, { ...owner, body: { commentId: c.id } }));
+  conforms('POST', '/sites/{site}/moderation/person', await call(server, 'POST', `${mod}/person`, { ...owner, body: { commentId: 'nope' } }));
+  conforms('POST', '/sites/{site}/moderation/person/export', await call(server, 'POST', `${mod}/person/export`, { ...owner, body: { commentId: c.id } }));
   conforms('POST', '/sites/{site}/moderation/erase', await call(server, 'POST', `${mod}/erase`, { ...owner, body: { email: 'nobody@example.com' } }));
   conforms('POST', '/sites/{site}/moderation/erase', await call(server, 'POST', `${mod}/erase`, { ...owner, body: { email: 'nope' } }));
   const started = await fetch(`${server.baseUrl}/api/v1/sites/demo/import?format=disqus`, {

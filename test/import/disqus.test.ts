@@ -1,17 +1,14 @@
 // Disqus XML export: threads and posts in any order, nested replies, deleted and spam posts, hostile HTML, odd
 // Unicode, a truncated file; idempotent and all or nothing.
-import fs from 'node:fs';
-import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call } from '../helpers/api';
 import { moderated, publicList } from '../helpers/moderation';
-import { snapshot } from '../helpers/transfer';
+import { serverSnapshot, storedText } from '../helpers/transfer';
 import { fixtureText, importXml } from '../helpers/imports';
 import { unsafeParts } from '../helpers/safe-html';
 
 let server: TestServer;
 const xml = fixtureText('disqus.xml');
-const dbFile = () => path.join(server.dataDir, 'marginalia.db');
 
 beforeEach(async () => {
   server = await startTestServer();
@@ -82,7 +79,7 @@ it('never shows an e-mail or an address in public answers; stores addresses only
   ].join('\n');
   for (const secret of ['Ada@Example.com', 'ada@example.com', 'bob@example.org', '198.51.100.7', '2001:db8::1', 'spammer@spam.example'])
     expect(everything.toLowerCase()).not.toContain(secret.toLowerCase());
-  const bytes = fs.readFileSync(dbFile()).toString('latin1') + (fs.existsSync(dbFile() + '-wal') ? fs.readFileSync(dbFile() + '-wal').toString('latin1') : '');
+  const bytes = await storedText(server);
   for (const ip of ['198.51.100.7', '198.51.100.23', '192.0.2.66', '2001:db8::1']) expect(bytes).not.toContain(ip);
   for (const email of ['bob@example.org', 'Ada@Example.com']) expect(bytes).not.toContain(email);
   const ada = (await publicList(server, '/2019/hello-world/', 'blog')).body.comments[0];
@@ -93,10 +90,10 @@ it('never shows an e-mail or an address in public answers; stores addresses only
 
 it('a second run imports nothing and says how many were already there', async () => {
   await run();
-  const before = snapshot(dbFile());
+  const before = await serverSnapshot(server);
   const again = await run();
   expect(again).toMatchObject({ imported: 0, alreadyThere: 10, siteCreated: false, newPages: 0 });
-  expect(snapshot(dbFile())).toBe(before);
+  expect(await serverSnapshot(server)).toBe(before);
 });
 
 it('public answers read before the import are fresh after it', async () => {
@@ -111,11 +108,11 @@ it('public answers read before the import are fresh after it', async () => {
 });
 
 it('a truncated file stops the import with the line and column and changes nothing', async () => {
-  const before = snapshot(dbFile());
+  const before = await serverSnapshot(server);
   const cut = xml.slice(0, xml.indexOf('<post dsq:id="9008">') + 60);
   const err = await run(cut).catch((e) => e);
   expect(err.message).toMatch(/line \d+, column \d+: the XML is not well-formed/);
-  expect(snapshot(dbFile())).toBe(before);
+  expect(await serverSnapshot(server)).toBe(before);
   expect(await server.repos.sites.get('blog')).toBeNull();
 });
 
@@ -129,21 +126,21 @@ it('XML that is not well-formed names where', async () => {
 
 it('an entry that breaks a rule stops the import, naming the entry, and changes nothing', async () => {
   await server.services.sites.create({ id: 'blog', name: 'Blog' }, Date.now());
-  const before = snapshot(dbFile());
+  const before = await serverSnapshot(server);
   const badDate = xml.replace('<createdAt>2019-03-06T09:00:00Z</createdAt>', '<createdAt>last tuesday</createdAt>');
   await expect(run(badDate)).rejects.toThrow(/post 9011, line \d+, column \d+: createdAt "last tuesday" is not a date and time/);
   const twice = xml.replace('<post dsq:id="9011">', '<post dsq:id="9001">');
   await expect(run(twice)).rejects.toThrow(/post 9001: 9001 comes twice in the file/);
   const lost = xml.replace('<thread dsq:id="7003"/>', '<thread dsq:id="7999"/>');
   await expect(run(lost)).rejects.toThrow(/post 9011: its thread 7999 is not in the file/);
-  expect(snapshot(dbFile())).toBe(before);
+  expect(await serverSnapshot(server)).toBe(before);
 });
 
 it('a dry run counts and changes nothing', async () => {
-  const before = snapshot(dbFile());
+  const before = await serverSnapshot(server);
   const dry = await run(xml, { dryRun: true });
   expect(dry).toMatchObject({ dryRun: true, imported: 10, newPages: 3, warningCount: 1, siteCreated: false });
-  expect(snapshot(dbFile())).toBe(before);
+  expect(await serverSnapshot(server)).toBe(before);
 });
 
 it('a site that does not exist is created only when asked', async () => {

@@ -1,17 +1,20 @@
 // Erasing a person: every comment of that e-mail on the site loses author, e-mail and its HMAC, website and body, in
-// the database file and its WAL too; replies keep their place under placeholders; one audit row names nobody.
+// the database file and its WAL too (on PostgreSQL: in every row of the schema); replies keep their place under
+// placeholders; one audit row names nobody.
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
-import { auditLog, createToken, expectProblem, openDb, post, publicList } from '../helpers/moderation';
-import { exportText } from '../helpers/transfer';
+import { act, auditLog, createToken, expectProblem, openDb, post, publicList } from '../helpers/moderation';
+import pg from 'pg';
+import { exportText, pgAllRows } from '../helpers/transfer';
 
 let server: TestServer;
 const EMAIL = 'Erin.Erased@Example.com';
 const NAME = 'Erinna Erasedname';
 const BODY = 'my very private confession 7f3a9c';
 const WEBSITE = 'https://erin-erased.example/';
+const VOTER = 'voter-key-erin0001-abcdef';
 
 beforeEach(async () => {
   server = await startTestServer();
@@ -20,14 +23,19 @@ beforeEach(async () => {
 afterEach(() => server.stop());
 
 async function seed() {
-  const mine = await post(server, commentInput({ page: '/one', name: NAME, email: EMAIL, website: WEBSITE, body: `${BODY} on page one` }));
+  // Posted with a voter key: the comment keeps its hash, which links it to that reader's votes.
+  const mine = await post(server, commentInput({ page: '/one', name: NAME, email: EMAIL, website: WEBSITE, body: `${BODY} on page one` }), {
+    headers: { 'marginalia-voter': VOTER },
+  });
   const reply = await post(server, commentInput({ page: '/one', parentId: mine.body.comment.id, name: 'Quinn', email: 'quinn@example.com', body: 'a reply that stays' }));
   const second = await post(server, commentInput({ page: '/two', name: NAME, email: EMAIL, body: `${BODY} on page two` }));
   await call(server, 'POST', `/api/v1/comments/${second.body.comment.id}/reports`, { body: { reason: 'other', note: `quoting: ${BODY}` } });
   return { mine: mine.body.comment.id, reply: reply.body.comment.id, second: second.body.comment.id };
 }
 
-function fileBytes(): Buffer {
+/** What the store holds: the SQLite file and its WAL after a checkpoint, or every row of the PostgreSQL schema. */
+async function fileBytes(): Promise<Buffer> {
+  if (server.databaseUrl) return Buffer.from(await pgAllRows(server.databaseUrl));
   const file = path.join(server.dataDir, 'marginalia.db');
   const db = openDb(server);
   db.pragma('wal_checkpoint(TRUNCATE)');
@@ -35,13 +43,31 @@ function fileBytes(): Buffer {
   return Buffer.concat([fs.readFileSync(file), fs.existsSync(`${file}-wal`) ? fs.readFileSync(`${file}-wal`) : Buffer.alloc(0)]);
 }
 
+async function storedRow(id: string): Promise<{ email_hmac: string; avatar: string; email_enc: Buffer; voter_hmac: string | null }> {
+  if (server.databaseUrl) {
+    const c = new pg.Client({ connectionString: server.databaseUrl });
+    await c.connect();
+    try {
+      return (await c.query('SELECT email_hmac, avatar, email_enc, voter_hmac FROM comments WHERE id = $1', [id])).rows[0];
+    } finally {
+      await c.end();
+    }
+  }
+  const db = openDb(server);
+  try {
+    return db.prepare('SELECT email_hmac, avatar, email_enc, voter_hmac FROM comments WHERE id = ?').get(id) as { email_hmac: string; avatar: string; email_enc: Buffer; voter_hmac: string | null };
+  } finally {
+    db.close();
+  }
+}
+
 it('removes the person from every answer, the export, and the bytes of the database and its WAL', async () => {
   const ids = await seed();
-  const db = openDb(server);
-  const stored = db.prepare('SELECT email_hmac, avatar, email_enc FROM comments WHERE id = ?').get(ids.mine) as { email_hmac: string; avatar: string; email_enc: Buffer };
-  db.close();
+  const stored = await storedRow(ids.mine);
+  expect(stored.voter_hmac).toMatch(/^[0-9a-f]{64}$/);
   // Before: the bytes are there, so the check below can fail.
-  expect(fileBytes().includes(Buffer.from(BODY))).toBe(true);
+  expect((await fileBytes()).includes(Buffer.from(BODY))).toBe(true);
+  expect((await fileBytes()).includes(Buffer.from(stored.email_hmac))).toBe(true);
 
   const r = await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { token: server.ownerToken, body: { email: 'erin.erased@EXAMPLE.com' } });
   expect(r.status).toBe(200);
@@ -62,12 +88,13 @@ it('removes the person from every answer, the export, and the bytes of the datab
     (await call(server, 'GET', '/api/v1/sites/demo/export', { token: server.ownerToken })).text,
     await exportText(server.services),
   ].join('\n');
-  const forms = [EMAIL, EMAIL.toLowerCase(), NAME, BODY, WEBSITE, 'erin-erased.example', stored.email_hmac, stored.avatar];
+  const forms = [EMAIL, EMAIL.toLowerCase(), NAME, BODY, WEBSITE, 'erin-erased.example', stored.email_hmac, stored.avatar, stored.voter_hmac!];
   for (const f of forms) expect(answers).not.toContain(f);
 
-  const bytes = fileBytes();
+  const bytes = await fileBytes();
   for (const f of forms) expect(bytes.includes(Buffer.from(f))).toBe(false);
-  expect(bytes.includes(stored.email_enc)).toBe(false);
+  // On PostgreSQL the rows show a bytea as hex text.
+  expect(bytes.includes(server.databaseUrl ? Buffer.from(stored.email_enc.toString('hex')) : stored.email_enc)).toBe(false);
   expect(server.logs.join('\n')).not.toMatch(/erin/i);
 });
 
@@ -110,4 +137,25 @@ it('after an erase the same export imported again does not bring the person back
   expect(await server.services.erasure.erase(site, EMAIL, null, Date.now())).toEqual({ erased: 1 });
   expect(await importXml(server.services, 'disqus', xml, { siteId: 'blog' })).toMatchObject({ imported: 0, alreadyThere: 1 });
   expect((await publicList(server, '/a/', 'blog')).body.comments).toEqual([]);
+});
+
+it('an erased comment stays a placeholder: restore, approve and delete are refused per id', async () => {
+  const ids = await seed();
+  await call(server, 'POST', '/api/v1/sites/demo/moderation/erase', { token: server.ownerToken, body: { email: EMAIL } });
+  for (const action of ['restore', 'approve', 'reject', 'spam', 'delete']) {
+    const r = await act(server, { action, ids: [ids.mine, ids.reply] });
+    expect(r.status).toBe(200);
+    expect(r.body.results).toEqual([
+      { id: ids.mine, ok: false, error: expect.objectContaining({ code: 'erased', status: 409 }) },
+      // The other comment is acted on as usual.
+      expect.objectContaining({ id: ids.reply }),
+    ]);
+    if (action === 'delete') break;
+    // Put the reply back for the next round.
+    await act(server, { action: action === 'restore' ? 'approve' : 'restore', ids: [ids.reply] });
+  }
+  // Nothing of it was published on the way: with its reply deleted too, the placeholder has nothing left to hold up.
+  expect((await publicList(server, '/one')).body.comments).toEqual([]);
+  const log = (await auditLog(server)).filter((e) => e.commentId === ids.mine).map((e) => e.action);
+  expect(log).toEqual(['create', 'erase']);
 });

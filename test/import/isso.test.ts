@@ -6,14 +6,13 @@ import Database from 'better-sqlite3';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call } from '../helpers/api';
 import { publicList } from '../helpers/moderation';
-import { emptyStore, exportText, snapshot } from '../helpers/transfer';
+import { emptyStore, exportText, serverSnapshot } from '../helpers/transfer';
 import { fixture } from '../helpers/imports';
 import { unsafeParts } from '../helpers/safe-html';
 import { readIsso } from '../../src/import/isso';
 
 let server: TestServer;
 let isso: string;
-const dbFile = () => path.join(server.dataDir, 'marginalia.db');
 
 beforeEach(async () => {
   server = await startTestServer();
@@ -75,13 +74,13 @@ it("keeps Isso's likes and dislikes with each comment, in the export too", async
 
 it('a second run imports nothing', async () => {
   await run();
-  const before = snapshot(dbFile());
+  const before = await serverSnapshot(server);
   expect(await run()).toMatchObject({ imported: 0, alreadyThere: 7 });
-  expect(snapshot(dbFile())).toBe(before);
+  expect(await serverSnapshot(server)).toBe(before);
 });
 
 it('a file that is not an Isso database, or a comment with an unknown mode, changes nothing', async () => {
-  const before = snapshot(dbFile());
+  const before = await serverSnapshot(server);
   const notSqlite = path.join(server.dataDir, 'not.db');
   fs.writeFileSync(notSqlite, 'hello, I am text');
   await expect(run(notSqlite)).rejects.toThrow(/not an SQLite database/);
@@ -92,5 +91,5 @@ it('a file that is not an Isso database, or a comment with an unknown mode, chan
   db.prepare('UPDATE comments SET mode = 8 WHERE id = 6').run();
   db.close();
   await expect(run()).rejects.toThrow('comment 6: mode 8 is not 1, 2 or 4');
-  expect(snapshot(dbFile())).toBe(before);
+  expect(await serverSnapshot(server)).toBe(before);
 });

@@ -1,16 +1,13 @@
 // WordPress WXR 1.0, 1.1 and 1.2: comments with parent, approved/0/spam/trash, author, e-mail, URL, IP (to its HMAC),
 // comment_date_gmt and content; pingbacks and trackbacks skipped and counted; the post's link and title make the page.
-import fs from 'node:fs';
-import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call } from '../helpers/api';
 import { moderated, publicList } from '../helpers/moderation';
-import { snapshot } from '../helpers/transfer';
+import { serverSnapshot, storedText } from '../helpers/transfer';
 import { fixtureText, importXml } from '../helpers/imports';
 import { unsafeParts } from '../helpers/safe-html';
 
 let server: TestServer;
-const dbFile = () => path.join(server.dataDir, 'marginalia.db');
 
 beforeEach(async () => {
   server = await startTestServer();
@@ -55,7 +52,7 @@ it('WXR 1.2: statuses, thread shape, GMT times; pingbacks and trackbacks skipped
   expect(byName['Ada'].author.email).toBe('ada@example.com');
   expect(q.text).not.toContain('198.51.100.7"');
   expect((await moderated(server, ada.id, 'wp')).ipHash).toMatch(/^[0-9a-f]{64}$/);
-  const bytes = fs.readFileSync(dbFile()).toString('latin1') + (fs.existsSync(dbFile() + '-wal') ? fs.readFileSync(dbFile() + '-wal').toString('latin1') : '');
+  const bytes = await storedText(server);
   for (const ip of ['198.51.100.7', '198.51.100.23', '2001:db8::8']) expect(bytes).not.toContain(ip);
 });
 
@@ -81,9 +78,9 @@ it('a second run imports nothing; a dry run changes nothing', async () => {
   expect(dry).toMatchObject({ dryRun: true, imported: 8 });
   expect(await server.repos.sites.get('wp')).toBeNull();
   await run(text);
-  const before = snapshot(dbFile());
+  const before = await serverSnapshot(server);
   expect(await run(text)).toMatchObject({ imported: 0, alreadyThere: 8, skipped: { pingback: 1, trackback: 1 } });
-  expect(snapshot(dbFile())).toBe(before);
+  expect(await serverSnapshot(server)).toBe(before);
 });
 
 it('an unknown comment_approved or a truncated file stops the import and changes nothing', async () => {

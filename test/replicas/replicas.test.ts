@@ -9,6 +9,8 @@ import pg from 'pg';
 import { ensureBuilt, freePort, main, waitForHealth } from '../helpers/process';
 import { freshSchema, testRedisUrl, type TestSchema } from '../helpers/stores';
 import { call } from '../helpers/api';
+import { openStream } from '../helpers/sse';
+import { startSmtpReceiver, startWebhookReceiver, type SmtpReceiver, type WebhookReceiver } from '../helpers/receivers';
 
 interface Replica {
   baseUrl: string;
@@ -22,6 +24,8 @@ let prefix: string;
 let a: Replica;
 let b: Replica;
 let ownerToken: string;
+let smtp: SmtpReceiver;
+let hooks: WebhookReceiver;
 const secret = crypto.randomBytes(32).toString('base64');
 
 async function startReplica(): Promise<Replica> {
@@ -43,6 +47,9 @@ async function startReplica(): Promise<Replica> {
     OVERLOAD_LAG_MS: '0',
     // Behind the load balancer: each test's reader has an address of its own.
     TRUST_PROXY: 'true',
+    // Both run the outbox worker, sending to the receivers on loopback.
+    SMTP_URL: smtp.url,
+    WEBHOOK_ALLOW_PRIVATE: 'true',
   };
   const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
@@ -76,6 +83,9 @@ beforeAll(async () => {
   ensureBuilt();
   schema = await freshSchema();
   prefix = `marginalia-test-${crypto.randomBytes(6).toString('hex')}:`;
+  // Slow answers keep deliveries in flight while the other replica's worker looks for due ones.
+  smtp = await startSmtpReceiver({ delayMs: 50 });
+  hooks = await startWebhookReceiver({ delayMs: 50 });
   // The first start creates the demo site and the owner token; the second finds them.
   a = await startReplica();
   b = await startReplica();
@@ -85,6 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([a && stopReplica(a), b && stopReplica(b)]);
+  await Promise.all([smtp?.stop(), hooks?.stop()]);
   const redis = new Redis(testRedisUrl);
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length) await redis.del(...keys);
@@ -167,5 +178,74 @@ describe('two replicas on one PostgreSQL and one Redis', () => {
     const same = { page: '/twice', body: 'Clicked on two replicas' };
     const [x, y] = await Promise.all([postVia(a, 400, same, '198.51.100.8'), postVia(b, 400, same, '198.51.100.9')]);
     expect([x.status, y.status].sort()).toEqual([201, 409]);
+  });
+
+  it('sends each queued webhook and mail exactly once although both replicas run workers', async () => {
+    const limits = { postsPerMinute: 10_000, reportsPerHour: 10, readsPerMinute: 10_000, moderationPerMinute: 10_000 };
+    const hook = { url: hooks.url, events: ['comment.approved'], secret: 'replica-test-secret-0123' };
+    expect((await settings(a, { moderation: 'all', floodSeconds: 0, rateLimits: limits, webhooks: [hook] })).status).toBe(200);
+    const COMMENTS = 60;
+    const MAILS = 20;
+    const ids: string[] = [];
+    for (let i = 0; i < COMMENTS; i++) {
+      // Alternating replicas, each post waking both workers (its own, and the other's through Redis); the first 20
+      // readers ask for reply mail, so each is sent one confirmation.
+      const r = await postVia(i % 2 ? b : a, 500 + i, { page: '/outbox', notify: i < MAILS }, '203.0.113.50');
+      expect(r.status).toBe(201);
+      ids.push(r.body.comment.id);
+    }
+    // One action approves them all: every webhook is due at once, and both workers go for them.
+    const approved = await call(a, 'POST', '/api/v1/sites/demo/moderation/actions', { token: ownerToken, origin, body: { action: 'approve', ids } });
+    expect(approved.body.results.every((r: { ok: boolean }) => r.ok)).toBe(true);
+    await hooks.waitFor(COMMENTS, 30_000);
+    await smtp.waitFor(MAILS, 30_000);
+    // Time for a second send, were one coming: both workers poll at least every 5 s.
+    const db = new pg.Client({ connectionString: schema.url });
+    await db.connect();
+    try {
+      for (let i = 0; i < 100; i++) {
+        const left = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE state <> 'delivered'`);
+        const events = await db.query('SELECT count(*)::int AS n FROM notification_events');
+        if (left.rows[0].n === 0 && events.rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 6000));
+      const states = await db.query(`SELECT channel, state, attempts::int AS attempts, count(*)::int AS n FROM outbox GROUP BY 1, 2, 3 ORDER BY 1`);
+      expect(states.rows).toEqual([
+        { channel: 'mail', state: 'delivered', attempts: 1, n: MAILS },
+        { channel: 'webhook', state: 'delivered', attempts: 1, n: COMMENTS },
+      ]);
+    } finally {
+      await db.end();
+    }
+    // At the receivers: one request per comment, one mail per address, nothing twice.
+    expect(hooks.requests).toHaveLength(COMMENTS);
+    expect(hooks.requests.map((r) => r.json.comment.id).sort()).toEqual([...ids].sort());
+    expect(new Set(hooks.requests.map((r) => r.headers['marginalia-delivery'])).size).toBe(COMMENTS);
+    expect(smtp.mails).toHaveLength(MAILS);
+    expect(smtp.mails.map((m) => m.to[0]).sort()).toEqual(Array.from({ length: MAILS }, (_, i) => `r${500 + i}@example.com`).sort());
+  }, 60_000);
+
+  it('delivers a live update made through replica A to a stream open on replica B', async () => {
+    expect((await settings(a, { moderation: 'all', webhooks: [] })).status).toBe(200);
+    const onB = await openStream(`${b.baseUrl}/api/v1/sites/demo/stream?page=%2Flive`, { 'x-forwarded-for': '203.0.113.60' });
+    try {
+      expect(onB.status).toBe(200);
+      const posted = await postVia(a, 600, { page: '/live', body: 'Approved on A, seen on B' }, '203.0.113.61');
+      expect(posted.body.status).toBe('pending');
+      const approved = await call(a, 'POST', '/api/v1/sites/demo/moderation/actions', {
+        token: ownerToken,
+        origin,
+        body: { action: 'approve', ids: [posted.body.comment.id] },
+      });
+      expect(approved.body.results[0]).toMatchObject({ ok: true });
+      const [event] = await onB.waitFor(1, 10_000);
+      expect(event.event).toBe('comment');
+      expect(JSON.parse(event.data)).toMatchObject({ id: posted.body.comment.id, html: expect.stringContaining('Approved on A, seen on B') });
+      // Nothing was published while it was pending: the approval is the first and only event.
+      expect(onB.events).toHaveLength(1);
+    } finally {
+      onB.close();
+    }
   });
 });

@@ -132,3 +132,47 @@ describe('the marginalia command on PostgreSQL', () => {
     }
   });
 });
+
+describe('PostgreSQL counts', () => {
+  it('stay exact when many posts and moderation actions land at once, spread over several rows', async () => {
+    const server = await startTestServer({ env: { DATABASE_URL: schema.url, DATABASE_POOL_SIZE: '8' } });
+    try {
+      await configure(server, { ...fastPosting, moderation: 'all' });
+      const first = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: { page: '/busy', name: 'Ann', email: 'ann@example.com', body: 'first' } });
+      expect(first.status).toBe(201);
+      const posted = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          call(server, 'POST', '/api/v1/sites/demo/comments', { body: { page: '/busy', name: 'Ann', email: `ann${i}@example.com`, body: `post ${i}` } }),
+        ),
+      );
+      expect(posted.map((r) => r.status)).toEqual(posted.map(() => 201));
+      const ids = [first, ...posted].map((r) => r.body.comment.id as string);
+      const act = (action: string, some: string[]) =>
+        call(server, 'POST', '/api/v1/sites/demo/moderation/actions', { token: server.ownerToken, body: { action, ids: some } });
+      // Approvals and spam verdicts at once, each from its own request (so on several connections).
+      const acted = await Promise.all([...ids.slice(0, 30).map((id) => act('approve', [id])), ...ids.slice(30, 35).map((id) => act('spam', [id]))]);
+      expect(acted.every((r) => r.status === 200)).toBe(true);
+      const queue = await call(server, 'GET', '/api/v1/sites/demo/moderation/comments?status=pending', { token: server.ownerToken });
+      expect(queue.body.counts).toMatchObject({ pending: 6, approved: 30, spam: 5 });
+      const counts = await call(server, 'GET', '/api/v1/sites/demo/counts?page=/busy');
+      expect(counts.body.counts).toEqual({ '/busy': 30 });
+
+      const client = new pg.Client({ connectionString: schema.url });
+      await client.connect();
+      try {
+        // The same totals straight from the rows, and written to more than one row of the counts.
+        const real = (await client.query(`SELECT status, count(*)::int AS n FROM comments GROUP BY status`)).rows;
+        expect(Object.fromEntries(real.map((r) => [r.status, r.n]))).toEqual({ pending: 6, approved: 30, spam: 5 });
+        const spread = (await client.query(`SELECT count(*)::int AS n FROM comment_counts WHERE status = 'pending'`)).rows[0].n;
+        expect(spread).toBeGreaterThan(1);
+        // A site removed with its comments leaves no counts behind.
+        await client.query(`DELETE FROM sites WHERE id = 'demo'`);
+        expect((await client.query(`SELECT (SELECT count(*) FROM comment_counts)::int + (SELECT count(*) FROM page_counts)::int AS n`)).rows[0].n).toBe(0);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});

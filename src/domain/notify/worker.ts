@@ -39,6 +39,9 @@ export interface NotifierDeps {
   onAttempt?: (d: Delivery, outcome: AttemptOutcome) => void;
 }
 
+/** How long a wake waits for others to join it; a notification goes out this much later at most. */
+const WAKE_COALESCE_MS = 20;
+
 export class Notifier {
   private readonly fanOut: FanOut;
   private readonly composer: MailComposer;
@@ -47,6 +50,8 @@ export class Notifier {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** A pass asked for and about to start: later wakes before it join it. */
+  private soon: NodeJS.Timeout | null = null;
   private started = false;
 
   constructor(private readonly deps: NotifierDeps) {
@@ -158,6 +163,7 @@ export class Notifier {
     if (this.started) return;
     this.started = true;
     // One process owns a SQLite file: whatever a killed predecessor left half-sent is sent again (same delivery id).
+    // A store shared by replicas gives back only claims whose lease ran out (another replica may be sending the rest).
     await this.deps.notifications.releaseClaims(Date.now(), true);
     this.wake();
   }
@@ -168,8 +174,19 @@ export class Notifier {
       this.again = true;
       return;
     }
+    if (this.soon) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    // A burst of writes (every post wakes the worker) makes one pass over all its entries, not one pass per write:
+    // the journal read, the claim and the next-due query would otherwise run once per comment.
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      this.run();
+    }, WAKE_COALESCE_MS);
+  }
+
+  private run(): void {
+    if (!this.started) return;
     this.running = (async () => {
       do {
         this.again = false;
@@ -198,6 +215,8 @@ export class Notifier {
   async stop(): Promise<void> {
     this.started = false;
     if (this.timer) clearTimeout(this.timer);
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = null;
     this.timer = null;
     await this.running;
     this.deps.mail?.close?.();

@@ -97,6 +97,7 @@ interface AuditRow {
   comment_id: string;
   actor_type: Actor['type'];
   actor_id: string | null;
+  actor_address: string | null;
   actor_label: string | null;
   action: string;
   from_status: CommentStatus | null;
@@ -123,7 +124,12 @@ export class PgAudit implements AuditRepository {
       id: r.id,
       siteId: r.site_id,
       commentId: r.comment_id,
-      actor: r.actor_type === 'token' ? { type: 'token' as const, id: r.actor_id ?? '' } : { type: r.actor_type },
+      actor:
+        r.actor_type === 'token' && r.actor_address !== null
+          ? { type: 'mail' as const, address: r.actor_address }
+          : r.actor_type === 'token'
+            ? { type: 'token' as const, id: r.actor_id ?? '' }
+            : { type: r.actor_type },
       actorLabel: r.actor_label,
       action: r.action,
       from: r.from_status,

@@ -19,6 +19,7 @@ import { toComment, type CommentRow } from '../sqlite/rows';
 // Rows of a thread have the same shape on both stores.
 import { actorColumns, collectRoots, toThreadItem, type ThreadRow } from '../sqlite/comments';
 import { likePattern, one, rows, run, sql, transaction, type Client, type Pool, type Queryable, type Statement } from './pool';
+import { recordFact } from './notifications';
 
 
 const THREAD_COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.status, c.author_name, c.author_website,
@@ -90,12 +91,41 @@ const S = {
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)
      RETURNING *`,
   ),
+  // The usual post, to a page that exists, in one statement (so one round trip and its own transaction): fills in
+  // a title or URL the page lacks, places the comment under its parent, writes the audit row. No row back when the
+  // page does not exist yet or the parent is not on it; insert() then takes the long way.
+  insertOnPage: sql(
+    'comments.insertOnPage',
+    `WITH page AS (
+       SELECT id, url, title, metadata_locked FROM pages WHERE site_id = $2 AND key = $20),
+     fill AS (
+       UPDATE pages p SET url = coalesce(p.url, $21::text), title = coalesce(p.title, $22::text)
+       FROM page WHERE p.id = page.id AND NOT page.metadata_locked
+         AND (($21::text IS NOT NULL AND page.url IS NULL) OR ($22::text IS NOT NULL AND page.title IS NULL))
+       RETURNING p.id),
+     parent AS (
+       SELECT page_id, root_id, depth, path FROM comments WHERE id = $3::text),
+     ins AS (
+       INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, shown,
+         author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html,
+         body_hash, reasons, edit_token_hash, created_at, status_changed_at, voter_hmac)
+       SELECT $1, $2, page.id, $3::text, coalesce(parent.root_id, $1), coalesce(parent.depth + 1, 0),
+         CASE WHEN $3::text IS NULL THEN $1 ELSE parent.path || '/' || $1 END,
+         $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $19
+       FROM page LEFT JOIN parent ON true
+       WHERE $3::text IS NULL OR parent.page_id = page.id
+       RETURNING *),
+     audit AS (
+       INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
+       SELECT site_id, id, 'system', NULL, 'create', NULL, status, $23, created_at FROM ins)
+     SELECT * FROM ins`,
+  ),
   get: sql('comments.get', 'SELECT * FROM comments WHERE id = $1'),
   getForUpdate: sql('comments.getForUpdate', 'SELECT * FROM comments WHERE id = $1 FOR UPDATE'),
   audit: sql(
     'comments.audit',
-    `INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    `INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, actor_address, action, from_status, to_status, reason, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   ),
   shownInfo: sql('comments.shownInfo', 'SELECT status, shown, parent_id FROM comments WHERE id = $1 FOR UPDATE'),
   hasShownChild: sql('comments.hasShownChild', 'SELECT 1 FROM comments WHERE parent_id = $1 AND shown LIMIT 1'),
@@ -152,7 +182,8 @@ const S = {
      FROM comments c JOIN pages p ON p.id = c.page_id WHERE c.page_id = $1 AND c.status = 'approved'
      ORDER BY c.id DESC LIMIT $2`,
   ),
-  counts: sql('comments.counts', 'SELECT status, n FROM comment_counts WHERE site_id = $1'),
+  // A site's totals are spread over several rows (migrations/postgres/0009_spread_counters.sql).
+  counts: sql('comments.counts', 'SELECT status, sum(n)::bigint AS n FROM comment_counts WHERE site_id = $1 GROUP BY status'),
   reportedCount: sql('comments.reportedCount', `SELECT count(*) AS n FROM comments WHERE site_id = $1 AND report_count > 0 AND status <> 'deleted'`),
   // Locked in id order, so two moderators acting on overlapping lists cannot wait on each other.
   lockForDecision: sql(
@@ -188,8 +219,8 @@ export class PgComments implements CommentRepository {
     db: Queryable,
     a: { siteId: string; commentId: string; actor: Actor; action: string; from: CommentStatus | null; to: CommentStatus; reason: string | null; now: number },
   ): Promise<void> {
-    const { actorType, actorId } = actorColumns(a.actor);
-    await run(db, S.audit, [a.siteId, a.commentId, actorType, actorId, a.action, a.from, a.to, a.reason, a.now]);
+    const { actorType, actorId, actorAddress } = actorColumns(a.actor);
+    await run(db, S.audit, [a.siteId, a.commentId, actorType, actorId, actorAddress, a.action, a.from, a.to, a.reason, a.now]);
   }
 
   /** A comment is shown when approved, or as a placeholder above a shown reply; walks up while that changes. */
@@ -204,6 +235,32 @@ export class PgComments implements CommentRepository {
   }
 
   async insert(n: NewComment): Promise<{ comment: Comment }> {
+    const fast = await one<PgCommentRow>(this.pool, S.insertOnPage, [
+      n.id,
+      n.siteId,
+      n.parentId,
+      n.status,
+      n.status === 'approved',
+      n.authorName,
+      n.authorWebsite,
+      n.avatar,
+      n.emailEnc,
+      n.emailHmac,
+      n.ipHmac,
+      n.userAgent,
+      n.bodySource,
+      n.bodyHtml,
+      n.bodyHash,
+      JSON.stringify(n.reasons),
+      n.editTokenHash,
+      n.createdAt,
+      n.voterHmac ?? null,
+      n.page.key,
+      n.page.url,
+      n.page.title,
+      n.reasons.map((r) => r.code).join(', ') || null,
+    ]);
+    if (fast) return { comment: toComment(fast) };
     return transaction(this.pool, async (c) => {
       const pageId = await this.upsertPage(c, n);
       let rootId = n.id;
@@ -252,6 +309,8 @@ export class PgComments implements CommentRepository {
         reason: n.reasons.map((r) => r.code).join(', ') || null,
         now: n.createdAt,
       });
+      // In this transaction: the notifier hears of the comment exactly when it is committed.
+      await recordFact(c, n.siteId, { type: 'created', commentId: n.id, status: n.status, notify: n.notify === true }, n.createdAt);
       return { comment: toComment(row!) };
     });
   }
@@ -370,6 +429,7 @@ export class PgComments implements CommentRepository {
       if (!current) throw notFound('Comment');
       const reasons = JSON.stringify([...(JSON.parse(current.reasons) as Reason[]), ...edit.addReasons]);
       const row = await one<PgCommentRow>(c, S.editBody, [id, edit.bodySource, edit.bodyHtml, edit.bodyHash, edit.editedAt, reasons]);
+      await recordFact(c, current.site_id, { type: 'edited', commentId: id }, edit.editedAt);
       return toComment(row!);
     });
   }
@@ -390,6 +450,7 @@ export class PgComments implements CommentRepository {
         reason: 'deleted by its author',
         now,
       });
+      await recordFact(c, row.site_id, { type: 'status_changed', commentId: id, from: row.status, to: 'deleted', actor: { type: 'author' }, action: 'delete' }, now);
       await this.refreshShown(c, id);
     });
   }
@@ -417,6 +478,7 @@ export class PgComments implements CommentRepository {
     return transaction(this.pool, async (c) => {
       if ((await run(c, S.insertReport, [r.commentId, r.reporterHmac, r.reason, r.note, r.now])) === 0) return 'duplicate' as const;
       const row = (await one<{ report_count: number; status: CommentStatus; site_id: string }>(c, S.bumpReports, [r.commentId]))!;
+      await recordFact(c, row.site_id, { type: 'reported', commentId: r.commentId, reason: r.reason }, r.now);
       if (row.report_count >= r.threshold && row.status === 'approved') {
         await run(c, S.setStatus, [r.commentId, 'pending', null, r.now]);
         await this.writeAudit(c, {
@@ -429,6 +491,8 @@ export class PgComments implements CommentRepository {
           reason: `${row.report_count} reports reached the threshold of ${r.threshold}`,
           now: r.now,
         });
+        const fact = { type: 'status_changed', commentId: r.commentId, from: 'approved', to: 'pending', actor: { type: 'system' }, action: 'reports' } as const;
+        await recordFact(c, row.site_id, fact, r.now);
         await this.refreshShown(c, r.commentId);
       }
       return 'added' as const;
@@ -531,7 +595,7 @@ export class PgComments implements CommentRepository {
           results.push({ id, ok: false, error: { code: 'not_found', status: 404, detail: 'Comment was not found.' } });
           return;
         }
-        const decision = req.decide({ status: row.status, statusBeforeDelete: row.status_before_delete });
+        const decision = req.decide({ status: row.status, statusBeforeDelete: row.status_before_delete, erased: row.email_hmac === '' });
         if ('error' in decision) {
           results.push({ id, ok: false, error: decision.error });
           return;
@@ -541,6 +605,7 @@ export class PgComments implements CommentRepository {
         if (from !== to) {
           await run(c, S.setStatus, [id, to, to === 'deleted' ? from : null, req.now]);
           await this.writeAudit(c, { siteId: req.siteId, commentId: id, actor: req.actor, action: req.action, from, to, reason: req.reason, now: req.now });
+          await recordFact(c, req.siteId, { type: 'status_changed', commentId: id, from, to, actor: req.actor, action: req.action }, req.now);
           await this.refreshShown(c, id);
         }
         if (req.clearReports) {

@@ -6,6 +6,8 @@ import { PgComments } from './comments';
 import { PgPages, PgSites } from './sites';
 import { PgAudit, PgBans, PgTokens } from './access';
 import { PgSiteActivity } from './site-activity';
+import { PgTransfer } from './transfer';
+import { PgNotifications } from './notifications';
 
 export { migratePostgres } from './migrate';
 export { createPool } from './pool';
@@ -20,6 +22,8 @@ export function createPostgresRepositories(pool: Pool): Repositories {
     audit: new PgAudit(pool),
     tokens: new PgTokens(pool),
     bans: new PgBans(pool),
+    transfer: new PgTransfer(pool),
+    notifications: new PgNotifications(pool),
     async ping() {
       // Reads the schema, as on SQLite: a database that answers but lost its tables is not ready.
       return (await pool.query('SELECT count(*) > 0 AS ok FROM schema_migrations')).rows[0]?.ok === true;

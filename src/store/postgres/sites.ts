@@ -37,27 +37,33 @@ export class PgSites implements SiteRepository {
   }
 }
 
+// A page's counts are its columns plus the changes spread over page_counts (migrations/postgres/0009_spread_counters.sql).
+const COUNTS = `LEFT JOIN LATERAL (SELECT sum(approved)::bigint AS approved_delta, sum(pending)::bigint AS pending_delta
+  FROM page_counts WHERE page_id = p.id) d ON true`;
+
 const P = {
-  find: sql('pages.find', 'SELECT * FROM pages WHERE site_id = $1 AND key = $2'),
-  findMany: sql('pages.findMany', 'SELECT * FROM pages WHERE site_id = $1 AND key = ANY($2::text[])'),
-  byId: sql('pages.byId', 'SELECT * FROM pages WHERE id = $1'),
+  find: sql('pages.find', `SELECT p.*, d.* FROM pages p ${COUNTS} WHERE p.site_id = $1 AND p.key = $2`),
+  findMany: sql('pages.findMany', `SELECT p.*, d.* FROM pages p ${COUNTS} WHERE p.site_id = $1 AND p.key = ANY($2::text[])`),
+  byId: sql('pages.byId', `SELECT p.*, d.* FROM pages p ${COUNTS} WHERE p.id = $1`),
   // Each field changes only when given (its set flag); giving the title or URL locks both.
   update: sql(
     'pages.update',
-    `INSERT INTO pages (site_id, key, closed, title, url, metadata_locked, created_at)
-       VALUES ($1, $2, coalesce($3::boolean, false), $5, $7, $4::boolean OR $6::boolean, $8)
-     ON CONFLICT (site_id, key) DO UPDATE SET
-       closed = coalesce($3::boolean, pages.closed),
-       title = CASE WHEN $4::boolean THEN $5 ELSE pages.title END,
-       url = CASE WHEN $6::boolean THEN $7 ELSE pages.url END,
-       metadata_locked = pages.metadata_locked OR $4::boolean OR $6::boolean
-     RETURNING *`,
+    `WITH u AS (
+       INSERT INTO pages (site_id, key, closed, title, url, metadata_locked, created_at)
+         VALUES ($1, $2, coalesce($3::boolean, false), $5, $7, $4::boolean OR $6::boolean, $8)
+       ON CONFLICT (site_id, key) DO UPDATE SET
+         closed = coalesce($3::boolean, pages.closed),
+         title = CASE WHEN $4::boolean THEN $5 ELSE pages.title END,
+         url = CASE WHEN $6::boolean THEN $7 ELSE pages.url END,
+         metadata_locked = pages.metadata_locked OR $4::boolean OR $6::boolean
+       RETURNING *)
+     SELECT p.*, d.* FROM u p ${COUNTS}`,
   ),
   list: sql(
     'pages.list',
-    `SELECT * FROM pages WHERE site_id = $1 AND id < $2
-       AND ($4::text IS NULL OR key ILIKE $4 OR title ILIKE $4)
-     ORDER BY id DESC LIMIT $3`,
+    `SELECT p.*, d.* FROM pages p ${COUNTS} WHERE p.site_id = $1 AND p.id < $2
+       AND ($4::text IS NULL OR p.key ILIKE $4 OR p.title ILIKE $4)
+     ORDER BY p.id DESC LIMIT $3`,
   ),
 };
 

@@ -60,7 +60,9 @@ class RedisLocks implements KeyedLocks {
       try {
         return await fn();
       } finally {
-        await this.redis.eval(RELEASE, redisKeys.length, ...redisKeys, token).catch(() => undefined);
+        // Not waited for: the answer need not wait a round trip, and this process's next holder of a key sends its
+        // acquire on the same connection, so Redis runs this release first.
+        void this.redis.eval(RELEASE, redisKeys.length, ...redisKeys, token).catch(() => undefined);
       }
     });
   }

@@ -3,7 +3,7 @@
 // parents before replies. A run that fails part-way removes what it wrote.
 import type Database from 'better-sqlite3';
 import type { Db } from '../db';
-import type { ImportRun, ResolvedRun, StagedComment, StagedLogEntry, StagedPage, StagedReport } from '../../domain/transfer-ports';
+import type { ImportRun, ResolvedRun, StagedComment, StagedLogEntry, StagedPage, StagedReport, StagedVote } from '../../domain/transfer-ports';
 import type { Ban } from '../../domain/types';
 import { ImportError } from '../../import/records';
 
@@ -40,7 +40,9 @@ export class SqliteImportRun implements ImportRun {
         seq INTEGER PRIMARY KEY, status_before_delete TEXT, author_name TEXT NOT NULL, author_website TEXT, avatar TEXT NOT NULL,
         email_enc BLOB NOT NULL, email_hmac TEXT NOT NULL, ip_hmac TEXT, user_agent TEXT, body_source TEXT NOT NULL,
         body_html TEXT NOT NULL, body_hash TEXT NOT NULL, reasons TEXT NOT NULL, created_at INTEGER NOT NULL, edited_at INTEGER,
-        status_changed_at INTEGER NOT NULL);
+        status_changed_at INTEGER NOT NULL, featured_at INTEGER, voter_hmac TEXT);
+      CREATE TEMP TABLE import_votes_${n} (comment_id TEXT NOT NULL, voter_hmac TEXT NOT NULL, value INTEGER NOT NULL,
+        voted_at INTEGER NOT NULL, PRIMARY KEY (comment_id, voter_hmac));
       CREATE TEMP TABLE import_pages_${n} (ref TEXT PRIMARY KEY, key TEXT NOT NULL, url TEXT, title TEXT, closed INTEGER NOT NULL,
         metadata_locked INTEGER NOT NULL, created_at INTEGER NOT NULL, seq INTEGER NOT NULL);
       CREATE TEMP TABLE import_new_pages_${n} (id INTEGER PRIMARY KEY);
@@ -59,9 +61,12 @@ export class SqliteImportRun implements ImportRun {
       known: p('SELECT 1 FROM comment_sources WHERE site_id = @siteId AND source = @source AND source_id = @sourceId'),
       anyKnown: p('SELECT 1 FROM comment_sources WHERE site_id = @siteId AND source = @source LIMIT 1'),
       addBody: p(`INSERT INTO temp.import_bodies_${n} (seq, status_before_delete, author_name, author_website, avatar, email_enc,
-          email_hmac, ip_hmac, user_agent, body_source, body_html, body_hash, reasons, created_at, edited_at, status_changed_at)
+          email_hmac, ip_hmac, user_agent, body_source, body_html, body_hash, reasons, created_at, edited_at, status_changed_at,
+          featured_at, voter_hmac)
         VALUES (@seq, @statusBeforeDelete, @authorName, @authorWebsite, @avatar, @emailEnc, @emailHmac, @ipHmac, @userAgent,
-          @bodySource, @bodyHtml, @bodyHash, @reasons, @createdAt, @editedAt, @statusChangedAt)`),
+          @bodySource, @bodyHtml, @bodyHash, @reasons, @createdAt, @editedAt, @statusChangedAt, @featuredAt, @voterHmac)`),
+      addVote: p(`INSERT INTO temp.import_votes_${n} (comment_id, voter_hmac, value, voted_at)
+        VALUES (@commentId, @voterHmac, @value, @votedAt) ON CONFLICT DO NOTHING`),
       addPage: p(`INSERT INTO ${P} (ref, key, url, title, closed, metadata_locked, created_at, seq)
         VALUES (@ref, @key, @url, @title, @closed, @metadataLocked, @createdAt, (SELECT count(*) FROM ${P}))
         ON CONFLICT (ref) DO NOTHING`),
@@ -73,10 +78,10 @@ export class SqliteImportRun implements ImportRun {
         VALUES (@id, @kind, @valueHmac, @emailEnc, @reason, @commentId, @expiresAt, @createdAt, @createdBy) ON CONFLICT (id) DO NOTHING`),
       batch: p(`INSERT INTO comments (id, site_id, page_id, parent_id, root_id, depth, path, status, status_before_delete, shown,
           author_name, author_website, avatar, email_enc, email_hmac, ip_hmac, user_agent, body_source, body_html, body_hash, reasons,
-          created_at, edited_at, status_changed_at)
+          created_at, edited_at, status_changed_at, featured_at, voter_hmac)
         SELECT s.id, @siteId, s.page_id, s.parent_id, s.root_id, s.depth, s.path, s.status, b.status_before_delete, s.status = 'approved',
           b.author_name, b.author_website, b.avatar, b.email_enc, b.email_hmac, b.ip_hmac, b.user_agent, b.body_source, b.body_html,
-          b.body_hash, b.reasons, b.created_at, b.edited_at, b.status_changed_at
+          b.body_hash, b.reasons, b.created_at, b.edited_at, b.status_changed_at, b.featured_at, b.voter_hmac
         FROM ${S} s JOIN temp.import_bodies_${n} b ON b.seq = s.seq WHERE s.ord > @from AND s.ord <= @to ORDER BY s.ord`),
       batchOrigins: p(`INSERT INTO comment_sources (site_id, source, source_id, comment_id, upvotes, downvotes)
         SELECT @siteId, origin_source, origin_id, id, upvotes, downvotes FROM ${S}
@@ -145,6 +150,8 @@ export class SqliteImportRun implements ImportRun {
           createdAt: c.createdAt,
           editedAt: c.editedAt,
           statusChangedAt: c.statusChangedAt,
+          featuredAt: c.featuredAt,
+          voterHmac: c.voterHmac,
         });
       }
     })();
@@ -175,6 +182,12 @@ export class SqliteImportRun implements ImportRun {
   async addBans(bans: Ban[]): Promise<void> {
     this.db.transaction(() => {
       for (const b of bans) this.s.addBan.run(b);
+    })();
+  }
+
+  async addVotes(votes: StagedVote[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const v of votes) this.s.addVote.run(v);
     })();
   }
 
@@ -329,6 +342,16 @@ export class SqliteImportRun implements ImportRun {
          SELECT id, @siteId, kind, value_hmac, email_enc, reason, comment_id, expires_at, created_at, created_by
            FROM temp.import_bans_${n} WHERE true ORDER BY created_at, id ON CONFLICT (id) DO NOTHING`,
       ).run({ siteId });
+      // Votes on the comments added, and their totals from those votes (as a vote keeps them).
+      db.prepare(
+        `INSERT INTO votes (comment_id, voter_hmac, value, voted_at)
+         SELECT comment_id, voter_hmac, value, voted_at FROM temp.import_votes_${n} WHERE comment_id IN ${added} ORDER BY comment_id, voter_hmac`,
+      ).run();
+      db.prepare(
+        `UPDATE comments SET upvotes = (SELECT count(*) FROM votes v WHERE v.comment_id = comments.id AND v.value = 1),
+           downvotes = (SELECT count(*) FROM votes v WHERE v.comment_id = comments.id AND v.value = -1)
+          WHERE id IN (SELECT comment_id FROM temp.import_votes_${n} WHERE comment_id IN ${added})`,
+      ).run();
     })();
   }
 
@@ -351,6 +374,6 @@ export class SqliteImportRun implements ImportRun {
 
   async dispose(): Promise<void> {
     const n = this.n;
-    for (const t of ['comments', 'bodies', 'pages', 'new_pages', 'reports', 'log', 'bans']) this.db.exec(`DROP TABLE IF EXISTS temp.import_${t}_${n}`);
+    for (const t of ['comments', 'bodies', 'votes', 'pages', 'new_pages', 'reports', 'log', 'bans']) this.db.exec(`DROP TABLE IF EXISTS temp.import_${t}_${n}`);
   }
 }

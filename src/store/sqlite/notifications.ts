@@ -110,7 +110,7 @@ export class SqliteNotifications implements NotificationRepository {
       byAuthor: p(`SELECT c.id, c.status, c.body_source, c.body_html, c.created_at, c.edited_at, c.parent_id,
           p.key AS page_key, p.url AS page_url, p.title AS page_title
         FROM comments c JOIN pages p ON p.id = c.page_id
-        WHERE c.email_hmac = ? AND c.site_id = ? AND c.status <> 'deleted' ORDER BY c.id DESC LIMIT 1000`),
+        WHERE c.email_hmac = ? AND +c.site_id = ? AND c.status <> 'deleted' ORDER BY c.id DESC LIMIT 1000`),
       useLink: p(`UPDATE action_links SET used_at = @now, used_action = @action WHERE id = @id AND used_at IS NULL AND expires_at > @now`),
     };
   }

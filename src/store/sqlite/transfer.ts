@@ -1,6 +1,6 @@
 // Store: what imports, exports and erasure need — import runs, a site's data page by page, and erasing comments.
 import type { Db } from '../db';
-import type { ErasedComments, ExportedCommentRow, ImportRun, StagedReport, TransferRepository } from '../../domain/transfer-ports';
+import type { ErasedComments, ExportedCommentRow, ImportRun, StagedReport, StagedVote, TransferRepository } from '../../domain/transfer-ports';
 import type { AuditEntry, CommentStatus, Page } from '../../domain/types';
 import { SqliteImportRun } from './import-run';
 import { toPage, type CommentRow, type PageRow } from './rows';
@@ -32,13 +32,19 @@ export class SqliteTransfer implements TransferRepository {
       reports: db.prepare<[string], { comment_id: string; reporter_hmac: string; reason: string; note: string | null; created_at: number; resolved_at: number | null }>(
         'SELECT * FROM reports WHERE comment_id IN (SELECT value FROM json_each(?)) ORDER BY id',
       ),
+      votes: db.prepare<{ siteId: string; afterComment: string; afterVoter: string; limit: number }, { comment_id: string; voter_hmac: string; value: 1 | -1; voted_at: number }>(
+        `SELECT v.* FROM votes v JOIN comments c ON c.id = v.comment_id
+          WHERE c.site_id = @siteId AND (v.comment_id > @afterComment OR (v.comment_id = @afterComment AND v.voter_hmac > @afterVoter))
+          ORDER BY v.comment_id, v.voter_hmac LIMIT @limit`,
+      ),
       log: db.prepare<{ siteId: string; after: number; limit: number }, Record<string, unknown>>(
         'SELECT * FROM moderation_actions WHERE site_id = @siteId AND id > @after ORDER BY id LIMIT @limit',
       ),
-      byEmail: db.prepare<[string, string], string>('SELECT id FROM comments WHERE site_id = ? AND email_hmac = ? ORDER BY id DESC').pluck(),
+      byEmail: db.prepare<[string, string], string>('SELECT id FROM comments WHERE +site_id = ? AND email_hmac = ? ORDER BY id DESC').pluck(),
       erase: db.prepare(
         `UPDATE comments SET author_name = '', author_website = NULL, avatar = '', email_enc = x'', email_hmac = '', ip_hmac = NULL,
            user_agent = NULL, body_source = '', body_html = '', body_hash = '', reasons = '[]', edit_token_hash = NULL,
+           voter_hmac = NULL,
            status_before_delete = CASE WHEN status = 'deleted' THEN status_before_delete ELSE status END,
            status = 'deleted', status_changed_at = @now
          WHERE id = @id AND site_id = @siteId RETURNING page_id, parent_id`,
@@ -52,10 +58,12 @@ export class SqliteTransfer implements TransferRepository {
       setShown: db.prepare('UPDATE comments SET shown = ? WHERE id = ?'),
       audit: db.prepare(`INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
         VALUES (@siteId, @commentId, @actorType, @actorId, 'erase', NULL, 'deleted', @reason, @now)`),
+      auditExport: db.prepare(`INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
+        SELECT @siteId, id, @actorType, @actorId, 'export', status, status, @reason, @now FROM comments WHERE id = @commentId AND site_id = @siteId`),
     };
   }
 
-  beginImport(opts: { siteId: string; marginaliaIds: boolean; auditSource: string | null; now: number }): ImportRun {
+  async beginImport(opts: { siteId: string; marginaliaIds: boolean; auditSource: string | null; now: number }): Promise<ImportRun> {
     return new SqliteImportRun(this.db, opts);
   }
 
@@ -89,9 +97,17 @@ export class SqliteTransfer implements TransferRepository {
       createdAt: r.created_at,
       editedAt: r.edited_at,
       statusChangedAt: r.status_changed_at,
+      featuredAt: r.featured_at,
+      voterHmac: r.voter_hmac,
       origin: r.source ? { source: r.source, id: r.source_id!, upvotes: r.upvotes ?? 0, downvotes: r.downvotes ?? 0 } : null,
       reports: reports.get(r.id) ?? [],
     }));
+  }
+
+  async exportVotes(siteId: string, after: { commentId: string; voterHmac: string } | null, limit: number): Promise<StagedVote[]> {
+    return this.s.votes
+      .all({ siteId, afterComment: after?.commentId ?? '', afterVoter: after?.voterHmac ?? '', limit })
+      .map((v) => ({ commentId: v.comment_id, voterHmac: v.voter_hmac, value: v.value, votedAt: v.voted_at }));
   }
 
   async exportLog(siteId: string, afterId: number | null, limit: number): Promise<AuditEntry[]> {
@@ -111,6 +127,11 @@ export class SqliteTransfer implements TransferRepository {
 
   async commentsByEmail(siteId: string, emailHmac: string): Promise<string[]> {
     return this.s.byEmail.all(siteId, emailHmac);
+  }
+
+  async auditPersonExport(siteId: string, commentId: string, audit: { actorId: string | null; reason: string; now: number }): Promise<void> {
+    const actor = actorColumns(audit.actorId ? { type: 'token', id: audit.actorId } : { type: 'system' });
+    this.s.auditExport.run({ siteId, commentId, ...actor, reason: audit.reason, now: audit.now });
   }
 
   async erase(siteId: string, ids: string[], audit: { actorId: string | null; reason: string; now: number }): Promise<ErasedComments> {
