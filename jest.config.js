@@ -45,6 +45,8 @@ if (withPostgres)
     testPathIgnorePatterns: [
       '/first-start\\.test\\.ts$', '/moderation-cli\\.test\\.ts$', '/shutdown\\.test\\.ts$', '/answer-cache-memory\\.test\\.ts$', '/privacy\\.test\\.ts$',
       '/notify-crash\\.test\\.ts$', '/test/import/cli\\.test\\.ts$',
+      // A unit test of the renderer, with no store in it.
+      '/test/import/render-fast-path\\.test\\.ts$',
     ],
     setupFiles: ['<rootDir>/test/helpers/postgres-project.ts'],
   });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench:import: generated Disqus exports of 20,000 and 200,000 comments, each imported by the built CLI into
-// a fresh database; prints comments/s and the peak RSS of each run, their ratio, and a second run of the large one.
+// a fresh database; prints comments/s (by the clock and per CPU-second) and the peak RSS of each run, their ratio,
+// and a second run of the large one.
 // `-- --store postgres`: into a fresh schema of BENCH_DATABASE_URL (else TEST_DATABASE_URL) each instead of SQLite.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -81,7 +82,7 @@ function importOnce(file, dataDir, databaseUrl) {
   if (!databaseUrl) delete env.DATABASE_URL;
   const runner = `const { performance } = require('node:perf_hooks'); const t = performance.now();
     process.argv = [process.argv[0], 'marginalia.js', 'import', 'disqus', ${JSON.stringify(file)}, '--site', 'bench', '--create-site'];
-    process.on('exit', () => process.stderr.write('\\nBENCH ' + JSON.stringify({ ms: performance.now() - t, maxRssKiB: process.resourceUsage().maxRSS }) + '\\n'));
+    process.on('exit', () => process.stderr.write('\\nBENCH ' + JSON.stringify({ ms: performance.now() - t, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000, maxRssKiB: process.resourceUsage().maxRSS }) + '\\n'));
     require(${JSON.stringify(CLI)});`;
   // IMPORT_CPU_PROF=dir writes a V8 CPU profile of each import run there (open it in Chrome's DevTools).
   const prof = process.env.IMPORT_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.IMPORT_CPU_PROF] : [];
@@ -111,7 +112,8 @@ function main() {
       const first = importOnce(file, dataDir, url);
       results[n] = first;
       console.log(`${n.toLocaleString('en')} comments (${(fs.statSync(file).size / 1e6).toFixed(1)} MB): ${(first.ms / 1000).toFixed(1)} s, ` +
-        `${Math.round(n / (first.ms / 1000)).toLocaleString('en')} comments/s, peak RSS ${(first.maxRssKiB / 1024).toFixed(0)} MB`);
+        `${Math.round(n / (first.ms / 1000)).toLocaleString('en')} comments/s, peak RSS ${(first.maxRssKiB / 1024).toFixed(0)} MB` +
+        ` (CPU ${(first.cpuMs / 1000).toFixed(1)} s: ${Math.round(n / (first.cpuMs / 1000)).toLocaleString('en')} comments per CPU-second, the figure a busy machine disturbs least)`);
       console.log(`  ${first.summary}`);
       if (n === LARGE) {
         const second = importOnce(file, dataDir, url);

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { projectRoot } from '../../src/paths';
 
 export const main = path.join(projectRoot, 'dist/src/main.js');
+/** What `npm start` runs: execs node on `main` with the memory settings (docs/memory.md). */
+export const startScript = path.join(projectRoot, 'scripts/start.sh');
 
 /** Builds the server when dist/ has none (`npm test` builds it first). */
 export function ensureBuilt(): void {

@@ -20,6 +20,7 @@ import { toComment, type CommentRow } from '../sqlite/rows';
 import { actorColumns, collectRoots, toThreadItem, type ThreadRow } from '../sqlite/comments';
 import { likePattern, one, rows, run, sql, transaction, type Client, type Pool, type Queryable, type Statement } from './pool';
 import { recordFact } from './notifications';
+import type { JournalFact } from '../../domain/notify/types';
 
 
 const THREAD_COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.status, c.author_name, c.author_website,
@@ -93,7 +94,8 @@ const S = {
   ),
   // The usual post, to a page that exists, in one statement (so one round trip and its own transaction): fills in
   // a title or URL the page lacks, places the comment under its parent, writes the audit row. No row back when the
-  // page does not exist yet or the parent is not on it; insert() then takes the long way.
+  // page does not exist yet or the parent is not on it; insert() then takes the long way. What it writes is what
+  // the long way writes, row for row.
   insertOnPage: sql(
     'comments.insertOnPage',
     `WITH page AS (
@@ -117,7 +119,10 @@ const S = {
        RETURNING *),
      audit AS (
        INSERT INTO moderation_actions (site_id, comment_id, actor_type, actor_id, action, from_status, to_status, reason, created_at)
-       SELECT site_id, id, 'system', NULL, 'create', NULL, status, $23, created_at FROM ins)
+       SELECT site_id, id, 'system', NULL, 'create', NULL, status, $23, created_at FROM ins),
+     fact AS (
+       -- The notifier's journal row (src/store/postgres/notifications.ts), committed with the comment.
+       INSERT INTO notification_events (site_id, type, payload, created_at) SELECT site_id, 'created', $24, created_at FROM ins)
      SELECT * FROM ins`,
   ),
   get: sql('comments.get', 'SELECT * FROM comments WHERE id = $1'),
@@ -259,6 +264,7 @@ export class PgComments implements CommentRepository {
       n.page.url,
       n.page.title,
       n.reasons.map((r) => r.code).join(', ') || null,
+      JSON.stringify({ type: 'created', commentId: n.id, status: n.status, notify: n.notify === true } satisfies JournalFact),
     ]);
     if (fast) return { comment: toComment(fast) };
     return transaction(this.pool, async (c) => {
