@@ -142,6 +142,8 @@ export class StreamHub {
  * Node keeps a connection's last request until the next one (never, for a stream): let go of what Express and the
  * middleware hung on it, the response and the router's pending `next` first among them.
  */
+const NO_HEADERS = Object.freeze({}) as Request['headers'];
+
 function release(req: Request): void {
   // Data properties are assigned rather than deleted (that would make the request a slow dictionary-mode object);
   // the middleware's getters are redefined, since their closures share a scope with the response.
@@ -151,6 +153,8 @@ function release(req: Request): void {
     if (d?.get || d?.set) Object.defineProperty(r, key, { value: undefined, writable: true, configurable: true });
     else if (d) r[key] = undefined;
   }
+  // Read already; a browser's dozen request headers would otherwise stay as long as the stream.
+  req.headers = NO_HEADERS;
 }
 
 /** One SSE frame; the public shape only, built field by field. */
