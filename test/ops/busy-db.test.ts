@@ -127,7 +127,8 @@ describe('busy database', () => {
       expect(r.out).not.toMatch(/SQLITE_BUSY|database is locked/i);
       expect(r.code).toBe(0);
     }
-    expect(imported.out).toContain('imported 1000 comments from disqus into site demo, 0 new pages');
+    // /busy-4 is new to the database unless its poster got there before the import wrote its pages.
+    expect(imported.out).toMatch(/imported 1000 comments from disqus into site demo, (0 new pages|1 new page)\n/);
     expect(erasure.out).toContain('erased 3 comments on site demo');
     expect(failures).toEqual([]);
     expect(acknowledged.length).toBeGreaterThan(20);

@@ -1,6 +1,7 @@
 // Store: when another process (the CLI: import, backup, erase) holds the write lock, wait for it without
 // stalling the server's event loop: each attempt waits briefly in SQLite, then the retry sleeps on a timer.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Db } from '../db';
 
 /** SQLITE_BUSY and SQLITE_LOCKED with their extended codes (…_SNAPSHOT, …_RECOVERY, …_TIMEOUT). */
 export function isBusy(err: unknown): boolean {
@@ -36,6 +37,23 @@ export function retryWhenBusy<T extends object>(repo: T, policy: BusyPolicy = { 
     };
   }
   return wrapped as T;
+}
+
+/**
+ * One write transaction of a batch job (an import's batches, an erase), taking the write lock up front and waiting
+ * on a timer while another process holds it: a job beside a busy server waits its turn instead of failing. The
+ * transaction rolls back whole on a busy error, so running it again is safe.
+ */
+export async function writeWhenFree<T>(db: Db, fn: () => T, maxWaitMs = 60_000): Promise<T> {
+  const start = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return db.transaction(fn).immediate();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() - start >= maxWaitMs) throw err;
+      await sleep(Math.min(5 * 2 ** attempt, 100));
+    }
+  }
 }
 
 /** The database cannot take a write now: locked, out of space, or failing I/O (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY). */

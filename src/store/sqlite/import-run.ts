@@ -6,6 +6,7 @@ import type { Db } from '../db';
 import type { ImportRun, ResolvedRun, StagedComment, StagedLogEntry, StagedPage, StagedReport, StagedVote } from '../../domain/transfer-ports';
 import type { Ban } from '../../domain/types';
 import { ImportError } from '../../import/records';
+import { writeWhenFree } from './busy';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -281,7 +282,7 @@ export class SqliteImportRun implements ImportRun {
     if (!this.resolved) throw new Error('resolve() comes before writeBatch()');
     const { db, S, P, n } = this;
     const siteId = this.opts.siteId;
-    return db.transaction(() => {
+    return writeWhenFree(db, () => {
       if (!this.pagesWritten) {
         // New pages first (remembered, so an undo can remove them); a page already there gains a title or URL it lacks.
         // Our export brings every page (closed or titled ones without comments too); other sources, pages with comments.
@@ -309,13 +310,13 @@ export class SqliteImportRun implements ImportRun {
       if (this.opts.auditSource) this.s.batchAudit.run({ ...range, reason: `imported from ${this.opts.auditSource}`, now: this.opts.now });
       this.written += k;
       return k;
-    })();
+    });
   }
 
   async finish(): Promise<void> {
     const { db, S, n } = this;
     const siteId = this.opts.siteId;
-    db.transaction(() => {
+    await writeWhenFree(db, () => {
       // A comment that is not public but has a shown reply is shown as a placeholder; walk up level by level.
       const lift = db.prepare(
         `UPDATE comments SET shown = 1 WHERE shown = 0 AND id IN (
@@ -352,13 +353,13 @@ export class SqliteImportRun implements ImportRun {
            downvotes = (SELECT count(*) FROM votes v WHERE v.comment_id = comments.id AND v.value = -1)
           WHERE id IN (SELECT comment_id FROM temp.import_votes_${n} WHERE comment_id IN ${added})`,
       ).run();
-    })();
+    });
   }
 
   async undo(): Promise<void> {
     const { db, S, n } = this;
     const siteId = this.opts.siteId;
-    db.transaction(() => {
+    await writeWhenFree(db, () => {
       for (const id of this.createdSites) db.prepare('DELETE FROM sites WHERE id = ?').run(id);
       // Replies first: a comment's parent must outlive it.
       const ids = db.prepare(`SELECT id FROM ${S} WHERE skip = 0 AND ord IS NOT NULL AND ord <= ? ORDER BY ord DESC`).pluck().all(this.written) as string[];
@@ -368,7 +369,7 @@ export class SqliteImportRun implements ImportRun {
         `DELETE FROM pages WHERE id IN (SELECT id FROM temp.import_new_pages_${n})
            AND NOT EXISTS (SELECT 1 FROM comments c WHERE c.page_id = pages.id)`,
       ).run();
-    })();
+    });
     this.written = 0;
   }
 

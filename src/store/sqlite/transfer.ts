@@ -5,6 +5,7 @@ import type { AuditEntry, CommentStatus, Page } from '../../domain/types';
 import { SqliteImportRun } from './import-run';
 import { toPage, type CommentRow, type PageRow } from './rows';
 import { actorColumns } from './comments';
+import { writeWhenFree } from './busy';
 
 type ExportRow = CommentRow & {
   page_key: string;
@@ -141,7 +142,7 @@ export class SqliteTransfer implements TransferRepository {
     const before = db.pragma('secure_delete', { simple: true });
     db.pragma('secure_delete = ON');
     try {
-      db.transaction(() => {
+      await writeWhenFree(db, () => {
         for (const id of ids) {
           const row = s.erase.get({ id, siteId, now: audit.now }) as { page_id: number; parent_id: string | null } | undefined;
           if (!row) continue;
@@ -152,7 +153,7 @@ export class SqliteTransfer implements TransferRepository {
         }
         if (ids.length)
           s.audit.run({ siteId, commentId: ids[ids.length - 1], ...actorColumns(audit.actorId ? { type: 'token', id: audit.actorId } : { type: 'system' }), reason: audit.reason, now: audit.now });
-      })();
+      });
       // Older copies of the pages sit in the write-ahead log until a checkpoint moves them into the file.
       db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
