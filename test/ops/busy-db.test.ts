@@ -20,7 +20,8 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
+    // 'close', not 'exit': the output may still be in the pipes when the process exits.
+    child.on('close', (code) => resolve({ code, out }));
   });
 }
 

@@ -1,21 +1,11 @@
 // Store: what imports, exports and erasure need on PostgreSQL — import runs, a site's data page by page, and
 // erasing comments (src/store/sqlite/transfer.ts is the same on SQLite).
-import type { ErasedComments, ExportedCommentRow, ImportRun, StagedReport, StagedVote, TransferRepository } from '../../domain/transfer-ports';
+import type { ErasedComments, ExportedCommentRow, ImportRun, StagedVote, TransferRepository } from '../../domain/transfer-ports';
 import type { AuditEntry, CommentStatus, Page } from '../../domain/types';
-import type { CommentRow } from '../sqlite/rows';
 import { one, rows, run, sql, transaction, type Client, type Pool } from './pool';
 import { toPgPage, type PgPageRow } from './rows';
 import { PgImportRun } from './import-run';
-
-type ExportRow = CommentRow & {
-  page_key: string;
-  status_before_delete: CommentStatus | null;
-  status_changed_at: number;
-  source: string | null;
-  source_id: string | null;
-  upvotes: number | null;
-  downvotes: number | null;
-};
+import { reportsByComment, toExportedComment, type ExportRow, type ReportRow } from '../transfer-rows';
 
 const X = {
   pages: sql('transfer.pages', 'SELECT * FROM pages WHERE site_id = $1 AND key > $2 ORDER BY key LIMIT $3'),
@@ -71,39 +61,8 @@ export class PgTransfer implements TransferRepository {
 
   async exportComments(siteId: string, afterId: string | null, limit: number): Promise<ExportedCommentRow[]> {
     const list = await rows<ExportRow>(this.pool, X.comments, [siteId, afterId ?? '', limit]);
-    const reports = new Map<string, StagedReport[]>();
-    if (list.length)
-      for (const r of await rows<{ comment_id: string; reporter_hmac: string; reason: string; note: string | null; created_at: number; resolved_at: number | null }>(
-        this.pool,
-        X.reports,
-        [list.map((x) => x.id)],
-      )) {
-        const l = reports.get(r.comment_id) ?? [];
-        l.push({ commentId: r.comment_id, reporterHmac: r.reporter_hmac, reason: r.reason, note: r.note, createdAt: r.created_at, resolvedAt: r.resolved_at });
-        reports.set(r.comment_id, l);
-      }
-    return list.map((r) => ({
-      id: r.id,
-      pageKey: r.page_key,
-      parentId: r.parent_id,
-      status: r.status,
-      statusBeforeDelete: r.status_before_delete,
-      authorName: r.author_name,
-      authorWebsite: r.author_website,
-      emailEnc: r.email_enc,
-      ipHmac: r.ip_hmac,
-      userAgent: r.user_agent,
-      bodySource: r.body_source,
-      bodyHtml: r.body_html,
-      reasons: r.reasons,
-      createdAt: r.created_at,
-      editedAt: r.edited_at,
-      statusChangedAt: r.status_changed_at,
-      featuredAt: r.featured_at,
-      voterHmac: r.voter_hmac,
-      origin: r.source ? { source: r.source, id: r.source_id!, upvotes: r.upvotes ?? 0, downvotes: r.downvotes ?? 0 } : null,
-      reports: reports.get(r.id) ?? [],
-    }));
+    const reports = reportsByComment(list.length ? await rows<ReportRow>(this.pool, X.reports, [list.map((x) => x.id)]) : []);
+    return list.map((r) => toExportedComment(r, reports));
   }
 
   async exportVotes(siteId: string, after: { commentId: string; voterHmac: string } | null, limit: number): Promise<StagedVote[]> {

@@ -1,21 +1,12 @@
 // Store: what imports, exports and erasure need — import runs, a site's data page by page, and erasing comments.
 import type { Db } from '../db';
-import type { ErasedComments, ExportedCommentRow, ImportRun, StagedReport, StagedVote, TransferRepository } from '../../domain/transfer-ports';
+import type { ErasedComments, ExportedCommentRow, ImportRun, StagedVote, TransferRepository } from '../../domain/transfer-ports';
 import type { AuditEntry, CommentStatus, Page } from '../../domain/types';
 import { SqliteImportRun } from './import-run';
-import { toPage, type CommentRow, type PageRow } from './rows';
+import { toPage, type PageRow } from './rows';
 import { actorColumns } from './comments';
 import { writeWhenFree } from './busy';
-
-type ExportRow = CommentRow & {
-  page_key: string;
-  status_before_delete: CommentStatus | null;
-  status_changed_at: number;
-  source: string | null;
-  source_id: string | null;
-  upvotes: number | null;
-  downvotes: number | null;
-};
+import { reportsByComment, toExportedComment, type ExportRow, type ReportRow } from '../transfer-rows';
 
 export class SqliteTransfer implements TransferRepository {
   private readonly s;
@@ -30,7 +21,7 @@ export class SqliteTransfer implements TransferRepository {
            FROM comments c JOIN pages p ON p.id = c.page_id LEFT JOIN comment_sources cs ON cs.comment_id = c.id
           WHERE c.site_id = @siteId AND c.id > @after ORDER BY c.id LIMIT @limit`,
       ),
-      reports: db.prepare<[string], { comment_id: string; reporter_hmac: string; reason: string; note: string | null; created_at: number; resolved_at: number | null }>(
+      reports: db.prepare<[string], ReportRow>(
         'SELECT * FROM reports WHERE comment_id IN (SELECT value FROM json_each(?)) ORDER BY id',
       ),
       votes: db.prepare<{ siteId: string; afterComment: string; afterVoter: string; limit: number }, { comment_id: string; voter_hmac: string; value: 1 | -1; voted_at: number }>(
@@ -74,35 +65,8 @@ export class SqliteTransfer implements TransferRepository {
 
   async exportComments(siteId: string, afterId: string | null, limit: number): Promise<ExportedCommentRow[]> {
     const rows = this.s.comments.all({ siteId, after: afterId ?? '', limit });
-    const reports = new Map<string, StagedReport[]>();
-    if (rows.length)
-      for (const r of this.s.reports.all(JSON.stringify(rows.map((x) => x.id)))) {
-        const list = reports.get(r.comment_id) ?? [];
-        list.push({ commentId: r.comment_id, reporterHmac: r.reporter_hmac, reason: r.reason, note: r.note, createdAt: r.created_at, resolvedAt: r.resolved_at });
-        reports.set(r.comment_id, list);
-      }
-    return rows.map((r) => ({
-      id: r.id,
-      pageKey: r.page_key,
-      parentId: r.parent_id,
-      status: r.status,
-      statusBeforeDelete: r.status_before_delete,
-      authorName: r.author_name,
-      authorWebsite: r.author_website,
-      emailEnc: r.email_enc,
-      ipHmac: r.ip_hmac,
-      userAgent: r.user_agent,
-      bodySource: r.body_source,
-      bodyHtml: r.body_html,
-      reasons: r.reasons,
-      createdAt: r.created_at,
-      editedAt: r.edited_at,
-      statusChangedAt: r.status_changed_at,
-      featuredAt: r.featured_at,
-      voterHmac: r.voter_hmac,
-      origin: r.source ? { source: r.source, id: r.source_id!, upvotes: r.upvotes ?? 0, downvotes: r.downvotes ?? 0 } : null,
-      reports: reports.get(r.id) ?? [],
-    }));
+    const reports = reportsByComment(rows.length ? this.s.reports.all(JSON.stringify(rows.map((x) => x.id))) : []);
+    return rows.map((r) => toExportedComment(r, reports));
   }
 
   async exportVotes(siteId: string, after: { commentId: string; voterHmac: string } | null, limit: number): Promise<StagedVote[]> {
