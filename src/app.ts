@@ -246,7 +246,6 @@ export function buildApp(deps: AppDeps): App {
   // Each limit fits the largest valid request in any JSON encoding (src/http/body-limits.ts); a parsed body is not parsed again.
   api.patch('/sites/:site/settings', json(SETTINGS_BODY_LIMIT));
   api.use(json(REQUEST_BODY_LIMIT));
-  api.use(noteInstall);
   api.use(reader.router);
   api.use(moderationRoutes({ access: services.access, moderation: services.moderation, person: services.person, sites: services.sites, rateLimitStores: stores, origins }));
   api.use(siteRoutes({ access: services.access, sites: services.sites }));

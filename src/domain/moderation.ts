@@ -53,6 +53,17 @@ const decode = (v: string, field: string, pattern: RegExp) => {
   return s;
 };
 
+/** A cursor over comments newest first: the last id given out. */
+export const commentCursor = {
+  after: (items: readonly { id: string }[], hasMore: boolean): string | null => (hasMore ? encode(items[items.length - 1].id) : null),
+  read: (cursor: string, field = 'cursor'): string => decode(cursor, field, /^c_[0-9A-Z]{26}$/),
+};
+
+/** Queue rows as moderators see them, e-mail decrypted (an erased comment has none left to decrypt). */
+export function withEmails(rows: QueueRow[], privacy: Privacy): ModeratedComment[] {
+  return rows.map(({ emailEnc, ...row }) => ({ ...row, email: emailEnc.length ? privacy.decryptEmail(emailEnc) : '' }));
+}
+
 export class ModerationService {
   constructor(
     private readonly deps: { repos: Repositories; privacy: Privacy; events: DomainEvents },
@@ -77,14 +88,12 @@ export class ModerationService {
         pageId,
         text: f.q?.trim() || null,
         emailHmac: f.email ? privacy.emailHmac(site.id, f.email) : null,
-        beforeId: f.cursor ? decode(f.cursor, 'cursor', /^c_[0-9A-Z]{26}$/) : null,
+        beforeId: f.cursor ? commentCursor.read(f.cursor) : null,
         limit: f.limit,
       }),
       repos.comments.statusCounts(site.id),
     ]);
-    // An erased comment has no e-mail left to decrypt.
-    const out: ModeratedComment[] = items.map(({ emailEnc, ...row }) => ({ ...row, email: emailEnc.length ? privacy.decryptEmail(emailEnc) : '' }));
-    return { items: out, nextCursor: hasMore ? encode(items[items.length - 1].id) : null, counts };
+    return { items: withEmails(items, privacy), nextCursor: commentCursor.after(items, hasMore), counts };
   }
 
   async act(

@@ -2,9 +2,9 @@
 // their comments for the console's Person panel, and their data-subject access export. No HTTP knowledge.
 import type { QueueRow, Repositories } from './ports';
 import type { Comment, Site, Token } from './types';
-import type { ModeratedComment } from './moderation';
+import { commentCursor, withEmails, type ModeratedComment } from './moderation';
 import { Privacy } from './privacy';
-import { AppError, invalidField, notFound } from './errors';
+import { AppError, notFound } from './errors';
 
 /** The export document's name and version; a reader checks both before trusting the rest. */
 export const PERSON_EXPORT_FORMAT = 'marginalia-person';
@@ -42,12 +42,6 @@ export interface PersonExport {
   }[];
 }
 
-const encode = (id: string) => Buffer.from(id).toString('base64url');
-function decode(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString();
-  if (!/^c_[0-9A-Z]{26}$/.test(id)) throw invalidField('cursor', 'invalid_cursor', 'is not a cursor this API gave out');
-  return id;
-}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export class PersonService {
@@ -65,19 +59,15 @@ export class PersonService {
     return this.deps.repos.comments.queue({ siteId: site.id, status: 'all', pageId: null, text: null, emailHmac: c.emailHmac, beforeId, limit });
   }
 
-  private decrypted(rows: QueueRow[]): ModeratedComment[] {
-    return rows.map(({ emailEnc, ...row }) => ({ ...row, email: emailEnc.length ? this.deps.privacy.decryptEmail(emailEnc) : '' }));
-  }
-
   /** Every comment of the person on the site, in every status, newest first (by e-mail, matched as e-mails are). */
   async comments(site: Site, input: { commentId: string; cursor?: string; limit: number }): Promise<PersonComments> {
     const c = await this.anchor(site, input.commentId);
-    const { items, hasMore } = await this.page(site, c, input.cursor ? decode(input.cursor) : null, Math.min(input.limit, PAGE_MAX));
+    const { items, hasMore } = await this.page(site, c, input.cursor ? commentCursor.read(input.cursor) : null, Math.min(input.limit, PAGE_MAX));
     return {
       email: this.deps.privacy.decryptEmail(c.emailEnc),
       name: c.authorName,
-      items: this.decrypted(items),
-      nextCursor: hasMore ? encode(items[items.length - 1].id) : null,
+      items: withEmails(items, this.deps.privacy),
+      nextCursor: commentCursor.after(items, hasMore),
     };
   }
 
@@ -97,7 +87,7 @@ export class PersonService {
       if (!hasMore) break;
       before = items[items.length - 1].id;
     }
-    const comments = this.decrypted(rows);
+    const comments = withEmails(rows, this.deps.privacy);
     const names = [...new Set(comments.map((x) => x.authorName).filter(Boolean))];
     const websites = [...new Set(comments.flatMap((x) => (x.authorWebsite ? [x.authorWebsite] : [])))];
     await transfer.auditPersonExport(site.id, c.id, {

@@ -1,10 +1,11 @@
 // The built `marginalia` CLI: sites and tokens by hand, and a CLI-made token working against a server on the same DATA_DIR.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { call } from '../helpers/api';
+import { ensureBuiltCurrent } from '../helpers/process';
 
 jest.setTimeout(60_000);
 
@@ -32,19 +33,8 @@ const json = (r: { code: number | null; stdout: string; stderr: string }) => {
   return JSON.parse(r.stdout);
 };
 
-/** Newest modification time of any file under dir. */
-function newest(dir: string): number {
-  return fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-    const p = path.join(dir, e.name);
-    return Math.max(max, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }, 0);
-}
 
-beforeAll(() => {
-  // The CLI under test is the built one: build when dist is missing or older than the sources.
-  const built = fs.existsSync(CLI) && fs.existsSync(MAIN) ? Math.min(fs.statSync(CLI).mtimeMs, fs.statSync(MAIN).mtimeMs) : 0;
-  if (built < newest(path.join(ROOT, 'src'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
-}, 150_000);
+beforeAll(ensureBuiltCurrent, 150_000);
 
 beforeEach(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-cli-'));

@@ -1,36 +1,21 @@
 // The built `marginalia` CLI: import with --dry-run and --create-site, progress lines off a terminal, a summary,
 // a second run that imports nothing, export and import json, erase; one clear line and a non-zero exit on failure.
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fixture } from '../helpers/imports';
+import { ensureBuiltCurrent, runCli } from '../helpers/process';
 
 jest.setTimeout(90_000);
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/src/cli/index.js');
 let dataDir: string;
 
 function cli(...args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
-  delete env.DATABASE_PATH;
-  delete env.SECRET_KEY;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { dataDir });
 }
 
-function newest(dir: string): number {
-  return fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-    const p = path.join(dir, e.name);
-    return Math.max(max, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }, 0);
-}
 
-beforeAll(() => {
-  const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
-  if (built < newest(path.join(ROOT, 'src'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
-}, 150_000);
+beforeAll(ensureBuiltCurrent, 150_000);
 beforeEach(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-import-cli-'));
 });

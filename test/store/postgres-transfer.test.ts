@@ -1,7 +1,6 @@
 // Moving a site from SQLite to PostgreSQL with the built CLI, as docs/deploy.md tells an operator to: export from a
 // server on SQLite, `import json` into an empty PostgreSQL store, export from there, and compare. And the CLI's
 // import, export and erase on PostgreSQL, with its rows read after an erase.
-import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +9,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
 import { call, commentInput, configure, fastPosting } from '../helpers/api';
 import { act, post, publicList } from '../helpers/moderation';
 import { fixture } from '../helpers/imports';
+import { ensureBuiltCurrent, runCli } from '../helpers/process';
 import { freshSchema, type TestSchema } from '../helpers/stores';
 import { pgAllRows, pgSnapshot, withoutTime } from '../helpers/transfer';
 import { openPostgresStore } from '../../src/store/postgres';
@@ -18,30 +18,15 @@ import { deriveKeys, Privacy } from '../../src/domain/privacy';
 
 jest.setTimeout(120_000);
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/src/cli/index.js');
 let dataDir: string;
 let schema: TestSchema;
 
 function cli(...args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: schema.url, LOG_LEVEL: 'silent' };
-  delete env.DATABASE_PATH;
-  delete env.SECRET_KEY;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 90_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { dataDir, extra: { DATABASE_URL: schema.url }, timeoutMs: 90_000 });
 }
 
-function newest(dir: string): number {
-  return fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-    const p = path.join(dir, e.name);
-    return Math.max(max, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }, 0);
-}
 
-beforeAll(() => {
-  const built = fs.existsSync(CLI) ? fs.statSync(CLI).mtimeMs : 0;
-  if (built < newest(path.join(ROOT, 'src'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
-}, 150_000);
+beforeAll(ensureBuiltCurrent, 150_000);
 beforeEach(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'marginalia-pg-transfer-'));
   schema = await freshSchema();

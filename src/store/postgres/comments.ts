@@ -214,6 +214,32 @@ interface DecisionRow {
 
 type PgCommentRow = Omit<CommentRow, never> & { shown: boolean };
 
+/** A new comment's own columns, status to voter_hmac, in the order both insert statements list them. */
+function contentValues(n: NewComment): unknown[] {
+  return [
+    n.status,
+    // Replies go only under approved (so shown) comments: nothing above needs refreshing.
+    n.status === 'approved',
+    n.authorName,
+    n.authorWebsite,
+    n.avatar,
+    n.emailEnc,
+    n.emailHmac,
+    n.ipHmac,
+    n.userAgent,
+    n.bodySource,
+    n.bodyHtml,
+    n.bodyHash,
+    JSON.stringify(n.reasons),
+    n.editTokenHash,
+    n.createdAt,
+    n.voterHmac ?? null,
+  ];
+}
+
+const auditReason = (n: NewComment) => n.reasons.map((r) => r.code).join(', ') || null;
+const createdFact = (n: NewComment): JournalFact => ({ type: 'created', commentId: n.id, status: n.status, notify: n.notify === true });
+
 export class PgComments implements CommentRepository {
   private readonly queueStatements = new Map<string, Statement>();
   private lastPurgeAt = 0;
@@ -244,27 +270,12 @@ export class PgComments implements CommentRepository {
       n.id,
       n.siteId,
       n.parentId,
-      n.status,
-      n.status === 'approved',
-      n.authorName,
-      n.authorWebsite,
-      n.avatar,
-      n.emailEnc,
-      n.emailHmac,
-      n.ipHmac,
-      n.userAgent,
-      n.bodySource,
-      n.bodyHtml,
-      n.bodyHash,
-      JSON.stringify(n.reasons),
-      n.editTokenHash,
-      n.createdAt,
-      n.voterHmac ?? null,
+      ...contentValues(n),
       n.page.key,
       n.page.url,
       n.page.title,
-      n.reasons.map((r) => r.code).join(', ') || null,
-      JSON.stringify({ type: 'created', commentId: n.id, status: n.status, notify: n.notify === true } satisfies JournalFact),
+      auditReason(n),
+      JSON.stringify(createdFact(n)),
     ]);
     if (fast) return { comment: toComment(fast) };
     return transaction(this.pool, async (c) => {
@@ -287,23 +298,7 @@ export class PgComments implements CommentRepository {
         rootId,
         depth,
         path,
-        n.status,
-        // Replies go only under approved (so shown) comments: nothing above needs refreshing.
-        n.status === 'approved',
-        n.authorName,
-        n.authorWebsite,
-        n.avatar,
-        n.emailEnc,
-        n.emailHmac,
-        n.ipHmac,
-        n.userAgent,
-        n.bodySource,
-        n.bodyHtml,
-        n.bodyHash,
-        JSON.stringify(n.reasons),
-        n.editTokenHash,
-        n.createdAt,
-        n.voterHmac ?? null,
+        ...contentValues(n),
       ]);
       await this.writeAudit(c, {
         siteId: n.siteId,
@@ -312,11 +307,11 @@ export class PgComments implements CommentRepository {
         action: 'create',
         from: null,
         to: n.status,
-        reason: n.reasons.map((r) => r.code).join(', ') || null,
+        reason: auditReason(n),
         now: n.createdAt,
       });
       // In this transaction: the notifier hears of the comment exactly when it is committed.
-      await recordFact(c, n.siteId, { type: 'created', commentId: n.id, status: n.status, notify: n.notify === true }, n.createdAt);
+      await recordFact(c, n.siteId, createdFact(n), n.createdAt);
       return { comment: toComment(row!) };
     });
   }

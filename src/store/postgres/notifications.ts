@@ -17,7 +17,7 @@ import type {
   Subscriber,
 } from '../../domain/notify/types';
 import { one, rows, run, sql, transaction, type Client, type Pool } from './pool';
-import { toDelivery, type OutboxRow } from '../outbox-rows';
+import { toActionLink, toAuthoredComment, toDelivery, type ActionLinkRow, type AuthoredRow, type OutboxRow } from '../notify-rows';
 
 
 const S = {
@@ -236,36 +236,12 @@ export class PgNotifications implements NotificationRepository {
   }
 
   async commentsByAuthor(siteId: string, emailHmac: string): Promise<AuthoredComment[]> {
-    type Row = {
-      id: string;
-      status: AuthoredComment['status'];
-      body_source: string;
-      body_html: string;
-      created_at: number;
-      edited_at: number | null;
-      parent_id: string | null;
-      page_key: string;
-      page_url: string | null;
-      page_title: string | null;
-    };
-    return (await rows<Row>(this.pool, S.byAuthor, [emailHmac, siteId])).map((r) => ({
-      id: r.id,
-      status: r.status,
-      bodySource: r.body_source,
-      bodyHtml: r.body_html,
-      createdAt: r.created_at,
-      editedAt: r.edited_at,
-      parentId: r.parent_id,
-      page: { key: r.page_key, url: r.page_url, title: r.page_title },
-    }));
+    return (await rows<AuthoredRow>(this.pool, S.byAuthor, [emailHmac, siteId])).map(toAuthoredComment);
   }
 
   async actionLink(id: string): Promise<ActionLink | null> {
-    type Row = { id: string; site_id: string; comment_id: string; moderator: string; expires_at: number; used_at: number | null; used_action: string | null };
-    const r = await one<Row>(this.pool, S.link, [id]);
-    return r
-      ? { id: r.id, siteId: r.site_id, commentId: r.comment_id, moderator: r.moderator, expiresAt: r.expires_at, usedAt: r.used_at, usedAction: r.used_action }
-      : null;
+    const r = await one<ActionLinkRow>(this.pool, S.link, [id]);
+    return r ? toActionLink(r) : null;
   }
 
   async useActionLink(id: string, action: string, now: number): Promise<boolean> {

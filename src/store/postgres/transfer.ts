@@ -2,6 +2,7 @@
 // erasing comments (src/store/sqlite/transfer.ts is the same on SQLite).
 import type { ErasedComments, ExportedCommentRow, ImportRun, StagedVote, TransferRepository } from '../../domain/transfer-ports';
 import type { AuditEntry, CommentStatus, Page } from '../../domain/types';
+import { toExportedAuditEntry, type AuditRow } from '../audit-rows';
 import { one, rows, run, sql, transaction, type Client, type Pool } from './pool';
 import { toPgPage, type PgPageRow } from './rows';
 import { PgImportRun } from './import-run';
@@ -76,18 +77,7 @@ export class PgTransfer implements TransferRepository {
   }
 
   async exportLog(siteId: string, afterId: number | null, limit: number): Promise<AuditEntry[]> {
-    return (await rows<Record<string, unknown>>(this.pool, X.log, [siteId, afterId ?? 0, limit])).map((r) => ({
-      id: r.id as number,
-      siteId: r.site_id as string,
-      commentId: r.comment_id as string,
-      actor: r.actor_type === 'token' ? { type: 'token' as const, id: (r.actor_id as string) ?? '' } : { type: r.actor_type as 'system' | 'author' },
-      actorLabel: null,
-      action: r.action as string,
-      from: r.from_status as CommentStatus | null,
-      to: r.to_status as CommentStatus,
-      reason: r.reason as string | null,
-      createdAt: r.created_at as number,
-    }));
+    return (await rows<AuditRow>(this.pool, X.log, [siteId, afterId ?? 0, limit])).map(toExportedAuditEntry);
   }
 
   async commentsByEmail(siteId: string, emailHmac: string): Promise<string[]> {

@@ -1,7 +1,8 @@
 // Store: tokens, bans and the audit log.
 import { atomic, type Db } from '../db';
 import type { AuditRepository, BanRepository, TokenRepository } from '../../domain/ports';
-import type { Actor, AuditEntry, Ban, CommentStatus, Role, Token } from '../../domain/types';
+import type { AuditEntry, Ban, Role, Token } from '../../domain/types';
+import { toAuditEntry, type AuditRow } from '../audit-rows';
 import { toBan, toToken, type BanRow, type TokenRow } from './rows';
 import { cannotWrite } from './busy';
 
@@ -110,21 +111,6 @@ export class SqliteBans implements BanRepository {
   }
 }
 
-interface AuditRow {
-  id: number;
-  site_id: string;
-  comment_id: string;
-  actor_type: Actor['type'];
-  actor_id: string | null;
-  actor_address: string | null;
-  actor_label: string | null;
-  action: string;
-  from_status: CommentStatus | null;
-  to_status: CommentStatus;
-  reason: string | null;
-  created_at: number;
-}
-
 export class SqliteAudit implements AuditRepository {
   private readonly listStmt;
 
@@ -139,22 +125,6 @@ export class SqliteAudit implements AuditRepository {
   async list(siteId: string, opts: { beforeId: number | null; commentId: string | null; limit: number }): Promise<AuditEntry[]> {
     return this.listStmt
       .all({ siteId, beforeId: opts.beforeId ?? Number.MAX_SAFE_INTEGER, commentId: opts.commentId, limit: opts.limit })
-      .map((r) => ({
-        id: r.id,
-        siteId: r.site_id,
-        commentId: r.comment_id,
-        actor:
-          r.actor_type === 'token' && r.actor_address !== null
-            ? { type: 'mail' as const, address: r.actor_address }
-            : r.actor_type === 'token'
-              ? { type: 'token' as const, id: r.actor_id ?? '' }
-              : { type: r.actor_type },
-        actorLabel: r.actor_label,
-        action: r.action,
-        from: r.from_status,
-        to: r.to_status,
-        reason: r.reason,
-        createdAt: r.created_at,
-      })) as AuditEntry[];
+      .map(toAuditEntry);
   }
 }

@@ -1,6 +1,6 @@
 // Store: the notifier's tables — journal, outbox, subscribers, reply watches, moderators' action links.
 import type { Db } from '../db';
-import { toDelivery, type OutboxRow } from '../outbox-rows';
+import { toActionLink, toAuthoredComment, toDelivery, type ActionLinkRow, type AuthoredRow, type OutboxRow } from '../notify-rows';
 import type {
   ActionLink,
   AttemptOutcome,
@@ -198,37 +198,12 @@ export class SqliteNotifications implements NotificationRepository {
   }
 
   async commentsByAuthor(siteId: string, emailHmac: string): Promise<AuthoredComment[]> {
-    type Row = {
-      id: string;
-      status: AuthoredComment['status'];
-      body_source: string;
-      body_html: string;
-      created_at: number;
-      edited_at: number | null;
-      parent_id: string | null;
-      page_key: string;
-      page_url: string | null;
-      page_title: string | null;
-    };
-    return (this.s.byAuthor.all(emailHmac, siteId) as Row[]).map((r) => ({
-      id: r.id,
-      status: r.status,
-      bodySource: r.body_source,
-      bodyHtml: r.body_html,
-      createdAt: r.created_at,
-      editedAt: r.edited_at,
-      parentId: r.parent_id,
-      page: { key: r.page_key, url: r.page_url, title: r.page_title },
-    }));
+    return (this.s.byAuthor.all(emailHmac, siteId) as AuthoredRow[]).map(toAuthoredComment);
   }
 
   async actionLink(id: string): Promise<ActionLink | null> {
-    const r = this.s.link.get(id) as
-      | { id: string; site_id: string; comment_id: string; moderator: string; expires_at: number; used_at: number | null; used_action: string | null }
-      | undefined;
-    return r
-      ? { id: r.id, siteId: r.site_id, commentId: r.comment_id, moderator: r.moderator, expiresAt: r.expires_at, usedAt: r.used_at, usedAction: r.used_action }
-      : null;
+    const r = this.s.link.get(id) as ActionLinkRow | undefined;
+    return r ? toActionLink(r) : null;
   }
 
   async useActionLink(id: string, action: string, now: number): Promise<boolean> {

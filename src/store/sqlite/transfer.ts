@@ -2,6 +2,7 @@
 import type { Db } from '../db';
 import type { ErasedComments, ExportedCommentRow, ImportRun, StagedVote, TransferRepository } from '../../domain/transfer-ports';
 import type { AuditEntry, CommentStatus, Page } from '../../domain/types';
+import { toExportedAuditEntry, type AuditRow } from '../audit-rows';
 import { SqliteImportRun } from './import-run';
 import { toPage, type PageRow } from './rows';
 import { actorColumns } from './comments';
@@ -29,7 +30,7 @@ export class SqliteTransfer implements TransferRepository {
           WHERE c.site_id = @siteId AND (v.comment_id > @afterComment OR (v.comment_id = @afterComment AND v.voter_hmac > @afterVoter))
           ORDER BY v.comment_id, v.voter_hmac LIMIT @limit`,
       ),
-      log: db.prepare<{ siteId: string; after: number; limit: number }, Record<string, unknown>>(
+      log: db.prepare<{ siteId: string; after: number; limit: number }, AuditRow>(
         'SELECT * FROM moderation_actions WHERE site_id = @siteId AND id > @after ORDER BY id LIMIT @limit',
       ),
       byEmail: db.prepare<[string, string], string>('SELECT id FROM comments WHERE +site_id = ? AND email_hmac = ? ORDER BY id DESC').pluck(),
@@ -76,18 +77,7 @@ export class SqliteTransfer implements TransferRepository {
   }
 
   async exportLog(siteId: string, afterId: number | null, limit: number): Promise<AuditEntry[]> {
-    return this.s.log.all({ siteId, after: afterId ?? 0, limit }).map((r) => ({
-      id: r.id as number,
-      siteId: r.site_id as string,
-      commentId: r.comment_id as string,
-      actor: r.actor_type === 'token' ? { type: 'token' as const, id: (r.actor_id as string) ?? '' } : { type: r.actor_type as 'system' | 'author' },
-      actorLabel: null,
-      action: r.action as string,
-      from: r.from_status as CommentStatus | null,
-      to: r.to_status as CommentStatus,
-      reason: r.reason as string | null,
-      createdAt: r.created_at as number,
-    }));
+    return this.s.log.all({ siteId, after: afterId ?? 0, limit }).map(toExportedAuditEntry);
   }
 
   async commentsByEmail(siteId: string, emailHmac: string): Promise<string[]> {
