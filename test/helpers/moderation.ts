@@ -62,7 +62,7 @@ export async function createToken(server: TestServer, body: { role: 'owner' | 'm
 
 /** A second connection to the server's SQLite file, for what the API cannot do (age a page, add a trigger). */
 // (On either store, prefer rawQuery and injectFailure below.)
-export function openDb(server: TestServer): Database.Database {
+export function openDb(server: Pick<TestServer, 'dataDir'>): Database.Database {
   const db = new Database(path.join(server.dataDir, 'marginalia.db'));
   db.pragma('busy_timeout = 5000');
   return db;
@@ -78,9 +78,14 @@ export function expectProblem(r: ApiResponse, status: number): void {
  * A statement on the server's own database, whichever store it runs on, for what the API cannot do (age a page,
  * read a stored row). `?` placeholders; the SQL must be valid on both SQLite and PostgreSQL.
  */
-export async function rawQuery(server: TestServer, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+export async function rawQuery(
+  server: Pick<TestServer, 'dataDir' | 'databaseUrl'>,
+  text: string,
+  params: unknown[] = [],
+  opts: { types?: pg.CustomTypesConfig } = {},
+): Promise<Record<string, unknown>[]> {
   if (server.databaseUrl) {
-    const client = new pg.Client({ connectionString: server.databaseUrl });
+    const client = new pg.Client({ connectionString: server.databaseUrl, types: opts.types });
     await client.connect();
     try {
       let n = 0;

@@ -1,9 +1,8 @@
 // Helpers for notification tests: the stored rows, links out of received mails, and the forms on the pages they open.
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { TestServer } from './server';
 import { call } from './api';
+import { rawQuery } from './moderation';
 import type { ReceivedMail } from './receivers';
 
 const INT8_OID = 20;
@@ -14,22 +13,7 @@ const numbers = {
 
 /** The rows a query reads from the server's own store, SQLite or PostgreSQL (`?` placeholders on both). */
 export async function storedRows(server: Pick<TestServer, 'dataDir' | 'databaseUrl'>, text: string, params: unknown[] = []): Promise<Record<string, any>[]> {
-  if (server.databaseUrl) {
-    const client = new pg.Client({ connectionString: server.databaseUrl, types: numbers });
-    await client.connect();
-    try {
-      let n = 0;
-      return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
-  const db = new Database(path.join(server.dataDir, 'marginalia.db'), { readonly: true });
-  try {
-    return db.prepare(text).all(...params) as Record<string, any>[];
-  } finally {
-    db.close();
-  }
+  return rawQuery(server, text, params, { types: numbers });
 }
 
 /** The first row the query reads, or undefined. */
