@@ -299,6 +299,27 @@ describe('rate limits', () => {
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(r.headers.get('content-type')).toMatch(/problem\+json/);
   });
+
+  it('counts cached reads too, each answer saying how many are left', async () => {
+    await configure(server, { rateLimits: { readsPerMinute: 3 } });
+    const read = () => call(server, 'GET', '/api/v1/sites/demo/comments?page=%2Flimited');
+    for (const remaining of [2, 1, 0]) {
+      const ok = await read();
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('ratelimit-policy')).toBe('3;w=60');
+      expect(ok.headers.get('ratelimit')).toMatch(new RegExp(`^limit=3, remaining=${remaining}, reset=(60|59|58)$`));
+    }
+    const r = await read();
+    expect(r.status).toBe(429);
+    expect(r.headers.get('content-type')).toMatch(/problem\+json/);
+    const wait = Number(r.headers.get('retry-after'));
+    expect(wait).toBeGreaterThan(50);
+    expect(wait).toBeLessThanOrEqual(60);
+    expect(r.headers.get('ratelimit')).toMatch(/^limit=3, remaining=0, /);
+    // Reads and posts have their own counters.
+    expect((await post(commentInput())).status).toBe(201);
+    expect((await call(server, 'GET', '/api/v1/sites/demo/counts?page=%2Flimited')).status).toBe(429);
+  });
 });
 
 describe('client address', () => {
