@@ -33,6 +33,7 @@ function run(opts) {
 
 const pad = (s, n) => String(s).padEnd(n);
 const padl = (s, n) => String(s).padStart(n);
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** What Chromium sends with a fetch. */
@@ -53,10 +54,11 @@ function postRequest(base, page = '/bench/posts') {
   };
 }
 
-async function seedThread(base, page, n, label) {
+/** `n` comments on `page`: 60% top-level and 40% replies, or all top-level with `replies: false`. */
+async function seedThread(base, page, n, label, { replies = true } = {}) {
   const ids = [];
   for (let i = 0; i < n; i++) {
-    const parentId = i >= n * 0.6 ? ids[i % Math.ceil(n * 0.6)] : undefined;
+    const parentId = replies && i >= n * 0.6 ? ids[i % Math.ceil(n * 0.6)] : undefined;
     const r = await json(base, 'POST', '/api/v1/sites/demo/comments', {
       page,
       pageTitle: `Benchmark ${label}`,
@@ -82,37 +84,50 @@ async function standard() {
     console.log(`server RSS after seeding ${(rss.mark() / MB).toFixed(0)} MB`);
     const countsQuery = Array.from({ length: 20 }, (_, i) => `page=${encodeURIComponent(i === 0 ? '/bench/article' : `/bench/other-${i}`)}`).join('&');
 
-    const results = [];
+    const threadUrl = `${base}/api/v1/sites/demo/comments?page=%2Fbench%2Farticle&limit=200`;
+    const endpoints = [
+      ['GET /healthz (floor)', { url: `${base}/healthz` }],
+      // As the widget asks from a browser, which always offers gzip (the answer is kept gzipped as well).
+      ['GET thread (100 comments)', { url: threadUrl, headers: BROWSER }],
+      ['GET counts (20 pages)', { url: `${base}/api/v1/sites/demo/counts?${countsQuery}` }],
+      ['POST comment', postRequest(base)],
+      // As a reader's browser on another site asks: with an Origin, which the install check looks at.
+      ['GET thread, cross-origin', { url: threadUrl, headers: { ...BROWSER, origin: 'https://blog.example' } }],
+      // A client that offers no compression gets the 47 KB answer as it is.
+      ['GET thread, uncompressed', { url: threadUrl }],
+    ];
+    const runs = new Map(endpoints.map(([name]) => [name, []]));
     const measure = async (name, opts) => {
       // A second first, so each measurement starts with its code compiled and optimised.
       await autocannon({ connections: CONNECTIONS, duration: 1, ...opts });
       const cpu0 = cpuSeconds(server.pid);
       const r = await run(opts);
-      const cpu = cpuSeconds(server.pid) - cpu0;
-      const ok = r['2xx'];
-      const bad = r.non2xx + r.errors + r.timeouts;
-      // Server CPU per request answered: µs.
-      const us = (cpu * 1e6) / Math.max(1, r.requests.total);
-      results.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ok, bad, rss: rss.mark(), us });
+      runs.get(name).push({ r, cpu: cpuSeconds(server.pid) - cpu0, rss: rss.mark() });
     };
     const load = [loadavg()];
-    await measure('GET /healthz (floor)', { url: `${base}/healthz` });
-    // As the widget asks from a browser, which always offers gzip (the answer is kept gzipped as well).
-    await measure('GET thread (100 comments)', { url: `${base}/api/v1/sites/demo/comments?page=%2Fbench%2Farticle&limit=200`, headers: BROWSER });
-    await measure('GET counts (20 pages)', { url: `${base}/api/v1/sites/demo/counts?${countsQuery}` });
-    await measure('POST comment', postRequest(base));
-    // As a reader's browser on another site asks: with an Origin, which the install check looks at.
-    await measure('GET thread, cross-origin', {
-      url: `${base}/api/v1/sites/demo/comments?page=%2Fbench%2Farticle&limit=200`,
-      headers: { ...BROWSER, origin: 'https://blog.example' },
-    });
-    // A client that offers no compression gets the 47 KB answer as it is.
-    await measure('GET thread, uncompressed', { url: `${base}/api/v1/sites/demo/comments?page=%2Fbench%2Farticle&limit=200` });
+    // With BENCH_ROUNDS=n the endpoints take turns n times, so a machine whose speed drifts (other load, clock
+    // changes) weighs on all of them alike; each figure is the mean of its rounds.
+    for (let round = 0; round < ROUNDS; round++) for (const [name, opts] of endpoints) await measure(name, opts);
     load.push(loadavg());
+    const results = endpoints.map(([name]) => {
+      const rs = runs.get(name);
+      const total = rs.reduce((n, x) => n + x.r.requests.total, 0);
+      return {
+        name,
+        rps: mean(rs.map((x) => x.r.requests.average)),
+        p50: Math.round(mean(rs.map((x) => x.r.latency.p50))),
+        p99: Math.max(...rs.map((x) => x.r.latency.p99)),
+        ok: rs.reduce((n, x) => n + x.r['2xx'], 0),
+        bad: rs.reduce((n, x) => n + x.r.non2xx + x.r.errors + x.r.timeouts, 0),
+        rss: Math.max(...rs.map((x) => x.rss)),
+        // Server CPU per request answered: µs.
+        us: (rs.reduce((n, x) => n + x.cpu, 0) * 1e6) / Math.max(1, total),
+      };
+    });
     const peak = rss.stop();
 
     const floor = results[0].rps;
-    console.log(`\nMarginalia benchmark — ${DURATION} s, ${CONNECTIONS} connections, Node ${process.version}, load average ${load[0]} before, ${load[1]} after\n`);
+    console.log(`\nMarginalia benchmark — ${DURATION} s, ${CONNECTIONS} connections, ${ROUNDS} round(s), Node ${process.version}, load average ${load[0]} before, ${load[1]} after\n`);
     const floorUs = results[0].us;
     console.log(`${pad('endpoint', 28)}${padl('req/s', 10)}${padl('p50 ms', 9)}${padl('p99 ms', 9)}${padl('vs floor', 10)}${padl('2xx', 10)}${padl('errors', 8)}${padl('RSS MB', 8)}${padl('CPU µs', 9)}${padl('floor/CPU', 11)}`);
     for (const r of results)
@@ -177,7 +192,10 @@ async function mixed() {
   try {
     await json(base, 'PATCH', '/api/v1/sites/demo/settings', benchSettings, { authorization: `Bearer ${token}` });
     const pages = Array.from({ length: 20 }, (_, i) => `/bench/story-${i}`);
-    for (const [i, page] of pages.entries()) await seedThread(base, page, 50, `story ${i}`);
+    // 50 top-level comments fill a thread's first answer (50 by default, oldest first), so the comments posted during
+    // the run go to each page's second answer: every round reads answers of the same size, and what it measures is
+    // what the writes cost (the post, and the answers it makes stale being built again), not threads growing.
+    for (const [i, page] of pages.entries()) await seedThread(base, page, 50, `story ${i}`, { replies: false });
     // Each connection walks the 20 pages in turn: reads spread evenly over the site.
     const requests = pages.map((p) => ({ method: 'GET', path: `/api/v1/sites/demo/comments?page=${encodeURIComponent(p)}`, headers: BROWSER }));
     // Rounds alternate the three write rates, so load from elsewhere on the machine falls on all of them alike.
@@ -195,7 +213,6 @@ async function mixed() {
       }
     load.push(loadavg());
     const peak = rss.stop();
-    const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const rows = rates.map((perSecond) => {
       const rs = runs.get(perSecond);
       return {

@@ -238,11 +238,13 @@ export function buildApp(deps: AppDeps): App {
   // The thread read comes first: every page view asks for it, and it need not walk the other routers first. Its body,
   // if any, is ignored (a GET), but the JSON-only guard still refuses one that is not JSON, as on every API route.
   app.get('/api/v1/sites/:site/comments', requireJsonBody, noteInstall, ...reader.thread);
+  const json = (limit: number) => express.json({ limit, type: ['application/json', 'application/*+json'] });
+  // So does a new comment, the busiest write, with the same guard and body limit as the routers' routes.
+  app.post('/api/v1/sites/:site/comments', requireJsonBody, json(REQUEST_BODY_LIMIT), ...reader.post);
   // The import's body is the export file itself, not JSON: its route comes before the JSON-only guard.
   app.use('/api/v1', importUploadRoutes(transfer));
   const api = express.Router();
   api.use(requireJsonBody);
-  const json = (limit: number) => express.json({ limit, type: ['application/json', 'application/*+json'] });
   // Each limit fits the largest valid request in any JSON encoding (src/http/body-limits.ts); a parsed body is not parsed again.
   api.patch('/sites/:site/settings', json(SETTINGS_BODY_LIMIT));
   api.use(json(REQUEST_BODY_LIMIT));

@@ -291,7 +291,7 @@ export class CommentService {
       parentId: comment.parentId,
       status: comment.status,
       at: now,
-    });
+    }, comment);
     return { comment, site, editToken, editableUntil: now + settings.editWindowMinutes * 60_000 };
   }
 

@@ -1,6 +1,6 @@
 // What happened in the domain, told to whoever keeps something derived from it (answer cache, live streams,
 // notifications). Services emit after their transaction commits, so a listener never sees a change that was rolled back.
-import type { CommentStatus } from './types';
+import type { Comment, CommentStatus } from './types';
 
 export type DomainEvent =
   /**
@@ -37,8 +37,12 @@ export type ChangeCause = 'edited' | 'deleted' | 'reported' | 'moderated' | 'imp
 
 export type DomainEventType = DomainEvent['type'];
 type Of<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
-type Listener<T extends DomainEventType> = (event: Of<T>) => void;
-type AnyListener = (event: DomainEvent) => void;
+/**
+ * `written`: for `comment.created` told in this process, the comment as it was stored, so a listener that needs it
+ * does not read it back. Events relayed from another replica come without it.
+ */
+type Listener<T extends DomainEventType> = (event: Of<T>, written?: Comment) => void;
+type AnyListener = (event: DomainEvent, written?: Comment) => void;
 
 export class DomainEvents {
   private readonly listeners = new Map<DomainEventType, AnyListener[]>();
@@ -64,10 +68,10 @@ export class DomainEvents {
     return () => offs.forEach((off) => off());
   }
 
-  emit(event: DomainEvent): void {
+  emit(event: DomainEvent, written?: Comment): void {
     for (const listener of this.listeners.get(event.type) ?? []) {
       try {
-        listener(event);
+        listener(event, written);
       } catch (err) {
         this.onError(err, event);
       }

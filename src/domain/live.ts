@@ -48,7 +48,7 @@ export class LiveUpdates {
   ) {
     this.keep = options.keep ?? 1000;
     const offs = [
-      deps.events.on('comment.created', (e) => this.enqueue(e)),
+      deps.events.on('comment.created', (e, written) => this.enqueue(e, written)),
       deps.events.on('comments.changed', (e) => this.enqueue(e)),
     ];
     this.off = () => offs.forEach((f) => f());
@@ -84,14 +84,15 @@ export class LiveUpdates {
     return { events: this.ring.filter((e) => e.seq > seq && e.siteId === siteId && e.pageKey === pageKey) };
   }
 
-  private enqueue(e: DomainEvent): void {
-    this.queue = this.queue.then(() => this.handle(e)).catch((err) => this.options.onError?.(err));
+  private enqueue(e: DomainEvent, written?: Comment): void {
+    this.queue = this.queue.then(() => this.handle(e, written)).catch((err) => this.options.onError?.(err));
   }
 
-  private async handle(e: DomainEvent): Promise<void> {
+  private async handle(e: DomainEvent, written?: Comment): Promise<void> {
     if (e.type === 'comment.created') {
       if (e.status !== 'approved') return;
-      const c = await this.deps.repos.comments.get(e.commentId);
+      // A later change to it comes as its own event, after this one.
+      const c = written ?? (await this.deps.repos.comments.get(e.commentId));
       if (c && c.status === 'approved') await this.publish('comment', c);
       return;
     }

@@ -123,6 +123,8 @@ export interface PublicRoutes {
   router: Router;
   /** GET /sites/:site/comments: the widget's first request on every page view, the hottest path of all. */
   thread: RequestHandler[];
+  /** POST /sites/:site/comments: a new comment, the busiest write. */
+  post: RequestHandler[];
 }
 
 export function publicRoutes(deps: PublicRouteDeps): PublicRoutes {
@@ -226,7 +228,7 @@ export function publicRoutes(deps: PublicRouteDeps): PublicRoutes {
     sendCached(req, res, entry, 'public, max-age=10');
   });
 
-  router.post('/sites/:site/comments', writeOrigin, posts, async (req, res) => {
+  const postComment: RequestHandler = async (req, res) => {
     const input = postCommentBody.parse(req.body ?? {});
     requirePageOnSite(siteOf(res), input.pageUrl, 'pageUrl', req, deps.origins);
     const r = await comments.post(siteOf(res).id, input, meta(req), Date.now());
@@ -236,7 +238,9 @@ export function publicRoutes(deps: PublicRouteDeps): PublicRoutes {
       editToken: r.editToken,
       editableUntil: new Date(r.editableUntil).toISOString(),
     } satisfies Answer<typeof postResponse>);
-  });
+  };
+  // Mounted by the app ahead of the routers too, after its JSON body parser.
+  const post = [loadSite, siteCors, writeOrigin, posts, postComment];
 
   router.post('/sites/:site/form-token', writeOrigin, (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -301,6 +305,6 @@ export function publicRoutes(deps: PublicRouteDeps): PublicRoutes {
     res.type('image/svg+xml').send(identiconSvg(m[1]));
   });
 
-  return { router, thread };
+  return { router, thread, post };
 }
 
