@@ -116,7 +116,8 @@ function buildNotifier(deps: AppDeps, events: DomainEvents): Notifier | null {
   const { config, logger, repos } = deps;
   if (!repos.notifications) return null;
   const notifier = new Notifier({
-    repos,
+    // Every entry's plan reads its site: kept as the services keep it, dropped at once when it changes.
+    repos: { ...repos, sites: cachedSites(repos.sites, events) },
     notifications: repos.notifications,
     privacy: deps.privacy,
     publicUrl: config.publicUrl,

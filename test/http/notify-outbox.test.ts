@@ -47,6 +47,21 @@ describe('journal and outbox', () => {
     expect(receiver.requests).toHaveLength(2);
   });
 
+  it('removes entries that lead to nothing together, and hears of a webhook added since at once', async () => {
+    await configure(server, { webhooks: [{ url: receiver.url, events: ['comment.reported'], secret: 'a-secret-of-sixteen+' }] });
+    for (const page of ['/a', '/b', '/c']) expect((await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput({ page }) })).status).toBe(201);
+    expect(await journal()).toHaveLength(3);
+    expect(await server.notifier.runOnce(Date.now())).toEqual({ fannedOut: 3, attempted: 0 });
+    expect(await journal()).toHaveLength(0);
+    expect(await outbox()).toHaveLength(0);
+
+    // The notifier keeps sites in memory too: the settings change reaches it before the next post is fanned out.
+    await configure(server, { webhooks: [{ url: receiver.url, events: ['comment.created'], secret: 'a-secret-of-sixteen+' }] });
+    const r = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput({ page: '/d' }) });
+    expect(await server.notifier.runOnce(Date.now())).toEqual({ fannedOut: 1, attempted: 1 });
+    expect(receiver.requests.map((q) => [q.headers['marginalia-event'], JSON.parse(q.body).comment.id])).toEqual([['comment.created', r.body.comment.id]]);
+  });
+
   it('writes no journal entry when the change rolls back', async () => {
     const first = await call(server, 'POST', '/api/v1/sites/demo/comments', { body: commentInput({ page: '/a' }) });
     await server.notifier.runOnce(Date.now());

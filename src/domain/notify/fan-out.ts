@@ -33,6 +33,11 @@ export function webhookEventsFor(fact: JournalEntry['fact']): WebhookEvent[] {
   }
 }
 
+function wantsWebhook(site: Site, fact: JournalEntry['fact']): boolean {
+  const events = webhookEventsFor(fact);
+  return events.length > 0 && site.settings.webhooks.some((hook) => events.some((e) => hook.events.includes(e)));
+}
+
 /** What a webhook receiver learns of a comment: the public fields, its status and page. Never an address or an IP. */
 export function webhookComment(c: Comment, page: PageInfo | null) {
   return {
@@ -61,8 +66,11 @@ export class FanOut {
   async plan(entry: JournalEntry, now: number): Promise<FanOutPlan> {
     const { repos, notifications } = this.deps;
     const plan: FanOutPlan = { deliveries: [] };
-    const [comment, site] = await Promise.all([repos.comments.get(entry.fact.commentId), repos.sites.get(entry.siteId)]);
-    if (!comment || !site) return plan;
+    const site = await repos.sites.get(entry.siteId);
+    // Without mail, only a webhook that wants one of the entry's events makes anything: skip reading the comment.
+    if (!site || (!this.deps.mail && !wantsWebhook(site, entry.fact))) return plan;
+    const comment = await repos.comments.get(entry.fact.commentId);
+    if (!comment) return plan;
     const page = await notifications.page(comment.pageId);
     this.webhooks(plan, entry, site, comment, page, now);
     if (!this.deps.mail) return plan;

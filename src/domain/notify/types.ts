@@ -113,6 +113,8 @@ export interface NotificationRepository {
   journal(limit: number): Promise<JournalEntry[]>;
   /** Applies the plan and removes the entry, in one transaction; false when the entry was already gone. */
   applyFanOut(entryId: number, plan: FanOutPlan, now: number): Promise<boolean>;
+  /** Removes entries whose plans were empty, in one transaction; how many were still there. */
+  dropEntries(entryIds: readonly number[]): Promise<number>;
   /** Due pending deliveries, oldest first, marked as being sent until `leaseUntil`. */
   claimDue(now: number, limit: number, leaseUntil: number): Promise<Delivery[]>;
   /** Deliveries left half-sent by a process that stopped, or whose lease ran out, go back to pending. */

@@ -6,7 +6,7 @@ import { FanOut } from './fan-out';
 import { MailComposer } from './messages';
 import { signWebhook } from './signature';
 import { describeFailure, WebhookTargetRefused, type MailTransport, type WebhookTransport } from './transports';
-import type { AttemptOutcome, Delivery, NotificationRepository } from './types';
+import type { AttemptOutcome, Delivery, FanOutPlan, NotificationRepository } from './types';
 
 export interface RetryPolicy {
   /** Delay after the first failure; each later one doubles it, up to `maxDelayMs`. */
@@ -38,6 +38,8 @@ export interface NotifierDeps {
   /** Told after each delivery attempt (metrics, logs): never the address. */
   onAttempt?: (d: Delivery, outcome: AttemptOutcome) => void;
 }
+
+const isEmpty = (p: FanOutPlan) => p.deliveries.length === 0 && !p.subscribe && !p.watch && !(p.actionLinks?.length);
 
 /** How long a wake waits for others to join it; a notification goes out this much later at most. */
 const WAKE_COALESCE_MS = 20;
@@ -75,10 +77,14 @@ export class Notifier {
     for (;;) {
       const entries = await this.deps.notifications.journal(200);
       if (entries.length === 0) break;
+      // Most entries lead to nothing (no webhook, no mail): those are removed together, one commit for all of them.
+      const nothing: number[] = [];
       for (const e of entries) {
         const plan = await this.fanOut.plan(e, now);
-        if (await this.deps.notifications.applyFanOut(e.id, plan, now)) fannedOut++;
+        if (isEmpty(plan)) nothing.push(e.id);
+        else if (await this.deps.notifications.applyFanOut(e.id, plan, now)) fannedOut++;
       }
+      if (nothing.length > 0) fannedOut += await this.deps.notifications.dropEntries(nothing);
     }
     let attempted = 0;
     const batch = this.deps.concurrency ?? 16;

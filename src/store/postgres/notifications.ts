@@ -25,6 +25,7 @@ const S = {
   journal: sql('notify.journal', 'SELECT id, site_id, payload, created_at FROM notification_events ORDER BY id LIMIT $1'),
   // A second worker deleting the same entry waits for the first to commit, then deletes nothing: one fan-out.
   dropEntry: sql('notify.dropEntry', 'DELETE FROM notification_events WHERE id = $1'),
+  dropEntries: sql('notify.dropEntries', 'DELETE FROM notification_events WHERE id = ANY($1::bigint[])'),
   insertDelivery: sql(
     'notify.insertDelivery',
     `INSERT INTO outbox (delivery_id, site_id, channel, topic, target, recipient_enc, batch_key, payload, state, next_attempt_at, created_at)
@@ -136,6 +137,11 @@ export class PgNotifications implements NotificationRepository {
       for (const d of plan.deliveries) await this.enqueue1(c, d, now);
       return true;
     });
+  }
+
+  async dropEntries(entryIds: readonly number[]): Promise<number> {
+    // One statement: its own transaction.
+    return run(this.pool, S.dropEntries, [entryIds]);
   }
 
   private async enqueue1(c: Client, d: NewDelivery, now: number): Promise<void> {

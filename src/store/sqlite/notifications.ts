@@ -1,5 +1,5 @@
 // Store: the notifier's tables — journal, outbox, subscribers, reply watches, moderators' action links.
-import type { Db } from '../db';
+import { atomic, type Db } from '../db';
 import { toActionLink, toAuthoredComment, toDelivery, type ActionLinkRow, type AuthoredRow, type OutboxRow } from '../notify-rows';
 import type {
   ActionLink,
@@ -85,7 +85,7 @@ export class SqliteNotifications implements NotificationRepository {
   }
 
   async applyFanOut(entryId: number, plan: FanOutPlan, now: number): Promise<boolean> {
-    return this.db.transaction(() => {
+    return atomic(this.db, () => {
       // Removing the entry first makes a second fan-out of the same entry a no-op.
       if (this.s.dropEntry.run(entryId).changes === 0) return false;
       if (plan.subscribe) this.s.subscribe.run(plan.subscribe);
@@ -93,7 +93,11 @@ export class SqliteNotifications implements NotificationRepository {
       for (const link of plan.actionLinks ?? []) this.s.insertLink.run(link);
       for (const d of plan.deliveries) this.enqueue1(d, now);
       return true;
-    })();
+    });
+  }
+
+  async dropEntries(entryIds: readonly number[]): Promise<number> {
+    return atomic(this.db, () => entryIds.reduce((n, id) => n + this.s.dropEntry.run(id).changes, 0));
   }
 
   private enqueue1(d: NewDelivery, now: number): void {
