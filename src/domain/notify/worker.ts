@@ -39,6 +39,8 @@ export interface NotifierDeps {
   onAttempt?: (d: Delivery, outcome: AttemptOutcome) => void;
 }
 
+const JOURNAL_BATCH = 200;
+
 const isEmpty = (p: FanOutPlan) => p.deliveries.length === 0 && !p.subscribe && !p.watch && !(p.actionLinks?.length);
 
 /** How long a wake waits for others to join it; a notification goes out this much later at most. */
@@ -74,9 +76,10 @@ export class Notifier {
   /** Fans out every journal entry, then sends every delivery due at `now`, once. Returns how many were attempted. */
   async runOnce(now: number = Date.now()): Promise<{ fannedOut: number; attempted: number }> {
     let fannedOut = 0;
-    for (;;) {
-      const entries = await this.deps.notifications.journal(200);
-      if (entries.length === 0) break;
+    for (let more = true; more; ) {
+      const entries = await this.deps.notifications.journal(JOURNAL_BATCH);
+      // A short batch drained the journal: entries written since have woken the worker for another pass.
+      more = entries.length === JOURNAL_BATCH;
       // Most entries lead to nothing (no webhook, no mail): those are removed together, one commit for all of them.
       const nothing: number[] = [];
       for (const e of entries) {

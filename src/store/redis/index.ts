@@ -78,7 +78,9 @@ export async function connectRedis(url: string, prefix: string, log?: RedisLog):
   const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
   // Named, so an operator's CLIENT LIST shows which connections are whose.
   const name = prefix.replace(/[^\w:.-]/g, '_');
-  const redis = new Redis(url, { ...options, connectionName: `${name}commands` });
+  // Commands issued in one turn of the event loop (many requests' counters, locks and events under load) go out in
+  // one write: fewer system calls on the busiest path, in the same order.
+  const redis = new Redis(url, { ...options, connectionName: `${name}commands`, enableAutoPipelining: true });
   const sub = new Redis(url, { ...options, connectionName: `${name}events` });
   redis.on('error', () => {});
   sub.on('error', () => {});
