@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm run bench: the built server on a temp database, a page of 100 approved comments, autocannon (10 s, 50
-// connections) against the thread, /healthz (the floor), counts, POST, and the thread again as another site's
-// page asks for it (with an Origin, which the install check looks at). Prints req/s, p50, p99, ratios and the
-// server's peak RSS.
+// connections) against /healthz (the floor), the thread as a browser asks for it (offering gzip), counts, POST,
+// the thread as another site's page asks for it (with an Origin, which the install check looks at) and the thread
+// uncompressed. Prints req/s, p50, p99, ratios, server CPU per request and the server's peak RSS. BENCH_ROUNDS=n:
+// the endpoints take turns n times, and the means are printed.
 //
 // npm run bench -- --mixed: one site, 20 pages of 50 comments; reads spread over the 20 pages while 0, 2 and 10
 // comments a second are posted to them. Prints req/s, p99 and the ratio to the run without writes.
@@ -93,7 +94,7 @@ async function standard() {
       ['POST comment', postRequest(base)],
       // As a reader's browser on another site asks: with an Origin, which the install check looks at.
       ['GET thread, cross-origin', { url: threadUrl, headers: { ...BROWSER, origin: 'https://blog.example' } }],
-      // A client that offers no compression gets the 47 KB answer as it is.
+      // A client that offers no compression gets the 52 KB answer as it is.
       ['GET thread, uncompressed', { url: threadUrl }],
     ];
     const runs = new Map(endpoints.map(([name]) => [name, []]));
