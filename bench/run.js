@@ -205,7 +205,9 @@ async function mixed() {
     await autocannon({ connections: CONNECTIONS, duration: 2, url: base, requests }); // warm-up
     const load = [loadavg()];
     for (let round = 0; round < ROUNDS; round++)
-      for (const perSecond of rates) {
+      // Every other round runs the rates in reverse (0, 2, 10, then 10, 2, 0): a drift in the machine's speed over
+      // a round, or a rate's place in it, falls on all three alike.
+      for (const perSecond of round % 2 === 0 ? rates : [...rates].reverse()) {
         const cpu0 = cpuSeconds(server.pid);
         const w = writer(base, pages, perSecond);
         const r = await run({ url: base, requests });
