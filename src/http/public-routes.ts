@@ -70,8 +70,12 @@ function meta(req: Request) {
 function sendCached(req: Request, res: Response, entry: CachedBody, cacheControl: string): void {
   res.setHeader('Cache-Control', cacheControl);
   const gzip = entry.gzip !== null && acceptsGzip(req.headers['accept-encoding']);
-  // The answer differs by Accept-Encoding only where a compressed variant exists.
-  if (entry.gzip !== null) res.vary('Accept-Encoding');
+  // The answer differs by Accept-Encoding only where a compressed variant exists. Appended as it is: nothing before
+  // this names Accept-Encoding, and the general `res.vary` parses the header on every hit.
+  if (entry.gzip !== null) {
+    const vary = res.getHeader('Vary');
+    res.setHeader('Vary', vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding');
+  }
   const etag = gzip ? entry.gzipEtag : entry.etag;
   res.setHeader('ETag', etag);
   const inm = req.headers['if-none-match'];
