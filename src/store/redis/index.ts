@@ -78,9 +78,9 @@ export async function connectRedis(url: string, prefix: string, log?: RedisLog):
   const options = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true };
   // Named, so an operator's CLIENT LIST shows which connections are whose.
   const name = prefix.replace(/[^\w:.-]/g, '_');
-  // Commands issued in one turn of the event loop (many requests' counters, locks and events under load) go out in
-  // one write: fewer system calls on the busiest path, in the same order.
-  const redis = new Redis(url, { ...options, connectionName: `${name}commands`, enableAutoPipelining: true });
+  // No auto-pipelining: it holds a command until the end of the event loop's turn, and a change's PUBLISH must leave
+  // before the answer that reports the change does, so the other replicas hear of it before the client can ask them.
+  const redis = new Redis(url, { ...options, connectionName: `${name}commands` });
   const sub = new Redis(url, { ...options, connectionName: `${name}events` });
   redis.on('error', () => {});
   sub.on('error', () => {});
