@@ -73,6 +73,8 @@ export type App = express.Express & {
 };
 
 export interface Services {
+  /** The repositories the services use: the store's, with sites kept in memory (src/domain/site-directory.ts). */
+  repos: Repositories;
   events: DomainEvents;
   comments: CommentService;
   moderation: ModerationService;
@@ -98,6 +100,7 @@ export function buildServices(deps: {
   const repos = { ...deps.repos, sites: cachedSites(deps.repos.sites, events) };
   const importer = new ImportService({ repos, privacy: deps.privacy, events });
   return {
+    repos,
     importer,
     json: new JsonTransferService({ repos, privacy: deps.privacy, events, importer }),
     erasure: new ErasureService({ repos, privacy: deps.privacy, events }),
@@ -112,12 +115,12 @@ export function buildServices(deps: {
 }
 
 /** The outbox worker, when the store keeps an outbox; main.ts starts it, tests may drive it with runOnce(now). */
-function buildNotifier(deps: AppDeps, events: DomainEvents): Notifier | null {
-  const { config, logger, repos } = deps;
+function buildNotifier(deps: AppDeps, events: DomainEvents, repos: Repositories): Notifier | null {
+  const { config, logger } = deps;
   if (!repos.notifications) return null;
   const notifier = new Notifier({
-    // Every entry's plan reads its site: kept as the services keep it, dropped at once when it changes.
-    repos: { ...repos, sites: cachedSites(repos.sites, events) },
+    // The services' repositories: every entry's plan reads its site, kept in memory and dropped at once when it changes.
+    repos,
     notifications: repos.notifications,
     privacy: deps.privacy,
     publicUrl: config.publicUrl,
@@ -153,7 +156,7 @@ export function buildApp(deps: AppDeps): App {
   });
   deps.shareState?.({ events, answers: cache });
   const stores = deps.rateLimitStores ?? memoryStores;
-  const notifier = buildNotifier(deps, events);
+  const notifier = buildNotifier(deps, events, services.repos);
   const app = express() as App;
   app.services = services;
   app.notifier = notifier;

@@ -51,13 +51,12 @@ export interface CachedBody {
   etag: string;
   type: string;
   /** The same bytes gzipped once when the answer is built, for the readers' browsers (all of them accept gzip). */
-  gzip: Buffer | null;
-  gzipEtag: string;
+  gzip: { bytes: Buffer; etag: string } | null;
 }
 
 /** What the cache counts against its budget for one answer. */
 export const cachedBodyBytes = (b: CachedBody) =>
-  b.body.length + (b.gzip?.length ?? 0) + (b.etag.length + b.gzipEtag.length + b.type.length) * 2;
+  b.body.length + (b.gzip ? b.gzip.bytes.length + b.gzip.etag.length * 2 : 0) + (b.etag.length + b.type.length) * 2;
 
 const MINUTE = 60_000;
 
@@ -69,27 +68,25 @@ function meta(req: Request) {
 /** Serves a cached, already-serialised answer, gzipped when the client accepts it, honouring If-None-Match. */
 function sendCached(req: Request, res: Response, entry: CachedBody, cacheControl: string): void {
   res.setHeader('Cache-Control', cacheControl);
-  const gzip = entry.gzip !== null && acceptsGzip(req.headers['accept-encoding']);
+  const { gzip } = entry;
   // The answer differs by Accept-Encoding only where a compressed variant exists. Appended as it is: nothing before
   // this names Accept-Encoding, and the general `res.vary` parses the header on every hit.
-  if (entry.gzip !== null) {
+  if (gzip) {
     const vary = res.getHeader('Vary');
     res.setHeader('Vary', vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding');
   }
-  const etag = gzip ? entry.gzipEtag : entry.etag;
-  res.setHeader('ETag', etag);
+  const sent = gzip && acceptsGzip(req.headers['accept-encoding']) ? gzip : null;
+  res.setHeader('ETag', sent ? sent.etag : entry.etag);
   const inm = req.headers['if-none-match'];
   // Either variant's tag names the same content: a client that switched encodings still revalidates.
-  if (inm !== undefined && (inm === entry.etag || (entry.gzip !== null && inm === entry.gzipEtag))) {
+  if (inm !== undefined && (inm === entry.etag || inm === gzip?.etag)) {
     res.status(304).end();
     return;
   }
   // Written as stored bytes: no re-encoding or compression of a large thread per request.
-  const body = gzip ? (entry.gzip as Buffer) : entry.body;
-  res.writeHead(200, gzip
-    ? { 'Content-Type': entry.type, 'Content-Encoding': 'gzip', 'Content-Length': body.length }
-    : { 'Content-Type': entry.type, 'Content-Length': body.length });
-  res.end(body);
+  if (sent) res.writeHead(200, { 'Content-Type': entry.type, 'Content-Encoding': 'gzip', 'Content-Length': sent.bytes.length });
+  else res.writeHead(200, { 'Content-Type': entry.type, 'Content-Length': entry.body.length });
+  res.end(sent ? sent.bytes : entry.body);
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -111,8 +108,8 @@ function cachedBody(text: string, type: string): CachedBody {
   bytes.write(text);
   const hash = crypto.createHash('sha1').update(bytes).digest('base64url');
   // Once per build (about 0.2 ms for a 50 KB thread), never per read.
-  const gzip = bytes.length >= GZIP_FROM_BYTES ? ownCopy(zlib.gzipSync(bytes, { level: 6 })) : null;
-  return { body: bytes, etag: `"${hash}"`, type, gzip, gzipEtag: gzip ? `"${hash}-gz"` : '' };
+  const gzip = bytes.length >= GZIP_FROM_BYTES ? { bytes: ownCopy(zlib.gzipSync(bytes, { level: 6 })), etag: `"${hash}-gz"` } : null;
+  return { body: bytes, etag: `"${hash}"`, type, gzip };
 }
 
 type Built = { value: CachedBody; scope: AnswerScope };

@@ -33,9 +33,10 @@ export function webhookEventsFor(fact: JournalEntry['fact']): WebhookEvent[] {
   }
 }
 
-function wantsWebhook(site: Site, fact: JournalEntry['fact']): boolean {
+/** Each webhook of the site paired with each of the fact's events it asked for. */
+function wantedWebhooks(site: Site, fact: JournalEntry['fact']): { hook: Site['settings']['webhooks'][number]; event: WebhookEvent }[] {
   const events = webhookEventsFor(fact);
-  return events.length > 0 && site.settings.webhooks.some((hook) => events.some((e) => hook.events.includes(e)));
+  return site.settings.webhooks.flatMap((hook) => events.filter((event) => hook.events.includes(event)).map((event) => ({ hook, event })));
 }
 
 /** What a webhook receiver learns of a comment: the public fields, its status and page. Never an address or an IP. */
@@ -67,12 +68,14 @@ export class FanOut {
     const { repos, notifications } = this.deps;
     const plan: FanOutPlan = { deliveries: [] };
     const site = await repos.sites.get(entry.siteId);
+    if (!site) return plan;
+    const hooks = wantedWebhooks(site, entry.fact);
     // Without mail, only a webhook that wants one of the entry's events makes anything: skip reading the comment.
-    if (!site || (!this.deps.mail && !wantsWebhook(site, entry.fact))) return plan;
+    if (!this.deps.mail && hooks.length === 0) return plan;
     const comment = await repos.comments.get(entry.fact.commentId);
     if (!comment) return plan;
     const page = await notifications.page(comment.pageId);
-    this.webhooks(plan, entry, site, comment, page, now);
+    this.webhooks(plan, entry, hooks, comment, page, now);
     if (!this.deps.mail) return plan;
     const fact = entry.fact;
     if (fact.type === 'created' && fact.notify) await this.askForReplies(plan, site, comment, now);
@@ -84,36 +87,31 @@ export class FanOut {
     return plan;
   }
 
-  private webhooks(plan: FanOutPlan, entry: JournalEntry, site: Site, comment: Comment, page: PageInfo | null, now: number): void {
-    const events = webhookEventsFor(entry.fact);
-    if (events.length === 0) return;
+  private webhooks(plan: FanOutPlan, entry: JournalEntry, hooks: ReturnType<typeof wantedWebhooks>, comment: Comment, page: PageInfo | null, now: number): void {
     const fact = entry.fact;
-    for (const hook of site.settings.webhooks) {
-      for (const event of events) {
-        if (!hook.events.includes(event)) continue;
-        const payload: Record<string, unknown> = {
-          event,
-          site: site.id,
-          occurredAt: new Date(entry.createdAt).toISOString(),
-          comment: webhookComment(comment, page),
-        };
-        if (fact.type === 'status_changed') {
-          payload.from = fact.from;
-          payload.to = fact.to;
-          payload.by = fact.actor.type === 'mail' ? 'moderator' : fact.actor.type === 'token' ? 'moderator' : fact.actor.type;
-        }
-        if (fact.type === 'reported') payload.reason = fact.reason;
-        plan.deliveries.push({
-          deliveryId: newDeliveryId(),
-          siteId: site.id,
-          channel: 'webhook',
-          topic: event,
-          target: hook.url,
-          recipientEnc: null,
-          payload,
-          dueAt: now,
-        });
+    for (const { hook, event } of hooks) {
+      const payload: Record<string, unknown> = {
+        event,
+        site: entry.siteId,
+        occurredAt: new Date(entry.createdAt).toISOString(),
+        comment: webhookComment(comment, page),
+      };
+      if (fact.type === 'status_changed') {
+        payload.from = fact.from;
+        payload.to = fact.to;
+        payload.by = fact.actor.type === 'mail' ? 'moderator' : fact.actor.type === 'token' ? 'moderator' : fact.actor.type;
       }
+      if (fact.type === 'reported') payload.reason = fact.reason;
+      plan.deliveries.push({
+        deliveryId: newDeliveryId(),
+        siteId: entry.siteId,
+        channel: 'webhook',
+        topic: event,
+        target: hook.url,
+        recipientEnc: null,
+        payload,
+        dueAt: now,
+      });
     }
   }
 
